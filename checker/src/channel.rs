@@ -1,0 +1,83 @@
+//! The result channel to the runner (`cargo xtask check` and `grade`).
+//!
+//! A test process proves it passed by writing a verdict carrying a nonce
+//! into a file the runner named. Both come in environment variables that
+//! [`open`] reads and then removes before the learner's code runs, so
+//! printing fake libtest lines or calling `std::process::exit(0)` gains
+//! nothing: without this record the runner does not count a pass.
+//!
+//! Outside the runner (a plain `cargo test`) there is no channel, and the
+//! test reports only through libtest as usual.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::sync::Mutex;
+use std::time::Duration;
+
+pub(crate) const REPORT_VAR: &str = "AWAITLINGS_REPORT";
+pub(crate) const NONCE_VAR: &str = "AWAITLINGS_NONCE";
+
+/// What the test came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Pass,
+    Fail,
+    Todo,
+    Blocking,
+    Hang,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Todo => "todo",
+            Outcome::Blocking => "blocking",
+            Outcome::Hang => "hang",
+        }
+    }
+}
+
+/// Where the verdict goes; written at most once.
+#[derive(Debug)]
+pub(crate) struct Channel {
+    sink: Mutex<Option<(File, String)>>,
+}
+
+impl Channel {
+    /// Takes the channel from the environment, if the runner set one up.
+    pub(crate) fn open() -> Channel {
+        let path = std::env::var_os(REPORT_VAR);
+        let nonce = std::env::var(NONCE_VAR).ok();
+        if path.is_some() || nonce.is_some() {
+            // SAFETY: called at the start of a test, before the runtime or any
+            // thread of the learner's exists; libtest's own threads do not read
+            // the environment while a test runs.
+            unsafe {
+                std::env::remove_var(REPORT_VAR);
+                std::env::remove_var(NONCE_VAR);
+            }
+        }
+        let sink = match (path, nonce) {
+            (Some(path), Some(nonce)) => OpenOptions::new().append(true).open(path).ok().map(|f| (f, nonce)),
+            _ => None,
+        };
+        Channel { sink: Mutex::new(sink) }
+    }
+
+    /// Records the verdict; only the first call writes.
+    pub(crate) fn send(&self, outcome: Outcome, message: &str, virtual_time: Duration) {
+        let taken = self.sink.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some((mut file, nonce)) = taken {
+            let record = serde_json::json!({
+                "nonce": nonce,
+                "outcome": outcome.as_str(),
+                "message": message,
+                "virtual_ms": virtual_time.as_secs_f64() * 1000.0,
+            });
+            let _ = writeln!(file, "{record}");
+            let _ = file.sync_all();
+        }
+    }
+}

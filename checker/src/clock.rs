@@ -1,0 +1,55 @@
+//! The virtual clock as a test sees it: time since the test began.
+
+use std::cell::Cell;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+thread_local! {
+    /// The instant [`crate::run`] started the test, on the paused clock.
+    static ORIGIN: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+pub(crate) fn set_origin(origin: Option<Instant>) {
+    ORIGIN.set(origin);
+}
+
+/// The test's origin, or "now" outside [`crate::run`] (a timeline made in a
+/// plain `#[tokio::test]` then counts from its own creation).
+pub(crate) fn origin() -> Instant {
+    ORIGIN.get().unwrap_or_else(Instant::now)
+}
+
+/// Virtual time since the test began.
+pub fn elapsed() -> Duration {
+    Instant::now().saturating_duration_since(origin())
+}
+
+/// Whole milliseconds, the unit every schedule in the course is written in.
+pub const fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// `6.000 s`: the way the course prints an instant or a duration. Three
+/// decimals, because every timing in the course is a whole millisecond.
+pub fn fmt_duration(d: Duration) -> String {
+    let micros = d.as_micros();
+    if micros % 1000 == 0 {
+        format!("{}.{:03} s", micros / 1_000_000, (micros / 1000) % 1000)
+    } else {
+        format!("{:.6} s", d.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_whole_milliseconds_with_three_decimals() {
+        assert_eq!(fmt_duration(ms(6000)), "6.000 s");
+        assert_eq!(fmt_duration(ms(1250)), "1.250 s");
+        assert_eq!(fmt_duration(ms(0)), "0.000 s");
+        assert_eq!(fmt_duration(Duration::from_micros(1500)), "0.001500 s");
+    }
+}

@@ -1,0 +1,230 @@
+//! Assertions that explain themselves.
+//!
+//! Each one fails with what happened, what should have happened and, where
+//! a schedule is at stake, both schedules drawn on the virtual clock.
+
+use std::fmt::Debug;
+use std::time::Duration;
+
+use crate::clock::{fmt_duration, ms};
+use crate::failure::fail;
+use crate::gantt::{self, Bar};
+use crate::probe::{Ending, Fate};
+use crate::timeline::{self, Span, Timeline};
+
+/// Width of the charts in failure messages: they must read in 80 columns
+/// once the runner has indented them.
+const CHART_WIDTH: usize = 72;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum How {
+    Completed,
+    Dropped,
+    Panicked,
+}
+
+/// One job as the spec wants it: when it starts, when and how it ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expected {
+    name: String,
+    start: Duration,
+    end: Duration,
+    how: How,
+}
+
+/// A job that starts at `start_ms` and completes at `end_ms`.
+pub fn done(name: &str, start_ms: u64, end_ms: u64) -> Expected {
+    Expected { name: name.into(), start: ms(start_ms), end: ms(end_ms), how: How::Completed }
+}
+
+/// A job that starts at `start_ms` and is cancelled (dropped) at `end_ms`.
+pub fn dropped(name: &str, start_ms: u64, end_ms: u64) -> Expected {
+    Expected { name: name.into(), start: ms(start_ms), end: ms(end_ms), how: How::Dropped }
+}
+
+/// A job that starts at `start_ms` and panics at `end_ms`.
+pub fn panicked(name: &str, start_ms: u64, end_ms: u64) -> Expected {
+    Expected { name: name.into(), start: ms(start_ms), end: ms(end_ms), how: How::Panicked }
+}
+
+impl Expected {
+    fn ending(&self) -> Ending {
+        match self.how {
+            How::Completed => Ending::Completed(self.end),
+            How::Dropped => Ending::Dropped(self.end),
+            How::Panicked => Ending::Panicked(self.end),
+        }
+    }
+
+    fn as_span(&self) -> Span {
+        Span { name: self.name.clone(), fate: Fate { started: Some(self.start), ended: Some(self.ending()) } }
+    }
+}
+
+fn describe_end(end: Option<Ending>) -> String {
+    match end {
+        Some(Ending::Completed(t)) => format!("ended at {}", fmt_duration(t)),
+        Some(Ending::Dropped(t)) => format!("was cancelled at {}", fmt_duration(t)),
+        Some(Ending::Panicked(t)) => format!("panicked at {}", fmt_duration(t)),
+        None => "never ended".to_string(),
+    }
+}
+
+fn describe_start(start: Option<Duration>) -> String {
+    match start {
+        Some(t) => format!("started at {}", fmt_duration(t)),
+        None => "never started".to_string(),
+    }
+}
+
+/// Expected and actual schedules, drawn on one axis.
+pub(crate) fn chart(expected: &[Bar], yours: &[Bar]) -> String {
+    gantt::render(&[("expected", expected), ("yours", yours)], CHART_WIDTH)
+}
+
+/// Asserts that every job in `expected` ran exactly as listed, to the
+/// millisecond, on the virtual clock. `what` says in a few words what the
+/// schedule shows ("concurrent runs every job at once").
+pub fn assert_schedule(tl: &Timeline, expected: &[Expected], what: &str) {
+    let spans = tl.spans();
+    let mut mismatches = Vec::new();
+    let mut actual_of_expected = Vec::new();
+    for e in expected {
+        let actual = spans.iter().find(|s| s.name == e.name).cloned().unwrap_or(Span {
+            name: e.name.clone(),
+            fate: Fate::default(),
+        });
+        if actual.fate.started != Some(e.start) || actual.fate.ended != Some(e.ending()) {
+            mismatches.push((e.clone(), actual.clone()));
+        }
+        actual_of_expected.push(actual);
+    }
+    if mismatches.is_empty() {
+        return;
+    }
+
+    let expected_spans: Vec<Span> = expected.iter().map(Expected::as_span).collect();
+    let mut lines = vec![format!("{what}."), "the schedule on the virtual clock is not the one the task asks for.".to_string()];
+    let (want_end, got_end) = (timeline::last_end(&expected_spans), timeline::last_end(&actual_of_expected));
+    if want_end != got_end {
+        lines.push(format!(
+            "your jobs finished at {}; they should all be done at {}.",
+            fmt_duration(got_end),
+            fmt_duration(want_end)
+        ));
+    }
+    lines.extend(diagnose(&expected_spans, &actual_of_expected, expected));
+    for (e, a) in mismatches.iter().take(6) {
+        lines.push(format!(
+            "  {}: {}, {} (expected: {}, {})",
+            e.name,
+            describe_start(a.fate.started),
+            describe_end(a.fate.ended),
+            describe_start(Some(e.start)),
+            describe_end(Some(e.ending())),
+        ));
+    }
+    if mismatches.len() > 6 {
+        lines.push(format!("  … and {} more jobs off schedule", mismatches.len() - 6));
+    }
+    let expected_bars: Vec<Bar> = expected_spans.iter().map(timeline::bar_of).collect();
+    let actual_bars: Vec<Bar> = actual_of_expected.iter().map(timeline::bar_of).collect();
+    lines.push(String::new());
+    lines.push(chart(&expected_bars, &actual_bars));
+    fail(lines.join("\n"))
+}
+
+/// The patterns behind a wrong schedule, in words.
+fn diagnose(expected: &[Span], actual: &[Span], spec: &[Expected]) -> Vec<String> {
+    let mut out = Vec::new();
+    let never: Vec<&str> = actual.iter().filter(|s| s.fate.started.is_none()).map(|s| s.name.as_str()).collect();
+    if !never.is_empty() {
+        out.push(format!(
+            "{} never started: a future does nothing until it is awaited (or spawned).",
+            never.join(", ")
+        ));
+    }
+    let (want_peak, got_peak) = (timeline::peak_of(expected), timeline::peak_of(actual));
+    if want_peak > 1 && got_peak == 1 && never.is_empty() {
+        out.push("each job started only when the one before it ended: was each one awaited in turn?".into());
+    } else if got_peak > want_peak {
+        out.push(format!("peak in flight was {got_peak}; the schedule allows at most {want_peak} at once."));
+    } else if got_peak < want_peak && never.is_empty() {
+        out.push(format!("at most {got_peak} ran at once; {want_peak} should have."));
+    }
+    for (e, a) in spec.iter().zip(actual) {
+        match (e.how, a.fate.ended) {
+            (How::Dropped, Some(Ending::Completed(t))) => out.push(format!(
+                "{} ran to completion at {}: it should have been cancelled at {}.",
+                e.name,
+                fmt_duration(t),
+                fmt_duration(e.end)
+            )),
+            (How::Completed, Some(Ending::Dropped(t))) => out.push(format!(
+                "{} was cancelled at {} before it could finish: who dropped it?",
+                e.name,
+                fmt_duration(t)
+            )),
+            (_, None) if a.fate.started.is_some() => out.push(format!(
+                "{} was still running when the test looked: was it left behind, detached?",
+                e.name
+            )),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Asserts an exact duration on the virtual clock.
+pub fn assert_elapsed(actual: Duration, expected_ms: u64, what: &str) {
+    let expected = ms(expected_ms);
+    if actual != expected {
+        let why = if actual > expected {
+            "too slow: did something wait that could have run at the same time?"
+        } else {
+            "too fast: something that should have waited did not."
+        };
+        fail(format!(
+            "{what}: it took {} of virtual time; it should take exactly {}.\n{why}",
+            fmt_duration(actual),
+            fmt_duration(expected)
+        ));
+    }
+}
+
+/// Asserts how many jobs of `tl` were ever in flight at once.
+pub fn assert_peak(tl: &Timeline, expected: usize, what: &str) {
+    let peak = tl.peak();
+    if peak != expected {
+        let limit = if peak > expected {
+            format!("peak in flight was {peak}, the limit is {expected}.")
+        } else {
+            format!("peak in flight was {peak}; {expected} should run at once.")
+        };
+        let yours = tl.bars();
+        fail(format!(
+            "{what}: {limit}\n\n{}",
+            gantt::render(&[("yours", &yours)], CHART_WIDTH)
+        ));
+    }
+}
+
+/// `assert_eq!` that says what the values mean.
+#[track_caller]
+pub fn check_eq<T: Debug + PartialEq>(actual: T, expected: T, what: &str) {
+    if actual != expected {
+        fail(format!("{what}\n  expected: {expected:?}\n  yours:    {actual:?}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gantt::BarEnd;
+
+    #[test]
+    fn an_unstarted_bar_is_drawn_as_such() {
+        let bars = [Bar { label: "A".into(), start: None, end: BarEnd::Open }];
+        assert!(chart(&bars, &bars).contains("never started"));
+    }
+}

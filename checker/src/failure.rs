@@ -1,0 +1,128 @@
+//! How a test fails: with a message written for the learner.
+//!
+//! Checker assertions panic with a [`Teaching`] payload rather than a plain
+//! string, so [`crate::run`] can tell "the test said what went wrong" from
+//! "the learner's code panicked" (which gets its location added) and from
+//! "a `todo!()` is still there" (which is not a failure to explain at all).
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::panic::PanicHookInfo;
+use std::sync::Once;
+
+/// A failure message the learner can act on, carried as a panic payload.
+#[derive(Debug)]
+pub(crate) struct Teaching(pub String);
+
+/// Fails the running test with `message`: what happened, what should have
+/// happened, and where to look.
+pub fn fail(message: impl Into<String>) -> ! {
+    std::panic::panic_any(Teaching(message.into()))
+}
+
+/// What a panic payload means for the verdict.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Panic {
+    /// `todo!("task 2 (concurrent)")`: the task is not written yet.
+    Todo(String),
+    /// A checker assertion: the message is complete.
+    Teaching(String),
+    /// Anything else: the learner's code (or a plain `assert!`) panicked.
+    Other(String),
+}
+
+const TODO_PREFIX: &str = "not yet implemented";
+
+fn payload_text(payload: &(dyn Any + Send)) -> Option<&str> {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        Some(s)
+    } else {
+        payload.downcast_ref::<String>().map(String::as_str)
+    }
+}
+
+/// The task a `todo!()` message names: "not yet implemented: task 2" gives
+/// "task 2"; a bare `todo!()` gives "".
+fn todo_task(text: &str) -> Option<String> {
+    let rest = text.strip_prefix(TODO_PREFIX)?;
+    Some(rest.trim_start_matches(':').trim().to_string())
+}
+
+pub(crate) fn classify(payload: &(dyn Any + Send)) -> Panic {
+    if let Some(Teaching(message)) = payload.downcast_ref::<Teaching>() {
+        return Panic::Teaching(message.clone());
+    }
+    let text = payload_text(payload).unwrap_or("a panic with a non-text payload");
+    if let Some(task) = todo_task(text) {
+        return Panic::Todo(task);
+    }
+    let located = LAST_PANIC.with_borrow(|last| last.clone());
+    Panic::Other(located.unwrap_or_else(|| text.to_string()))
+}
+
+thread_local! {
+    /// The first `todo!()` hit on this thread during the test, even inside a
+    /// spawned task whose panic the learner's code turned into an error.
+    static TODO_SEEN: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// "panicked at src/lib.rs:12:5: index out of bounds", for the report.
+    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+pub(crate) fn reset_thread_state() {
+    TODO_SEEN.set(None);
+    LAST_PANIC.set(None);
+}
+
+pub(crate) fn todo_seen() -> Option<String> {
+    TODO_SEEN.with_borrow(|t| t.clone())
+}
+
+/// Installs (once per process) a panic hook that keeps `todo!()` and
+/// checker assertions quiet, since [`crate::run`] reports them itself, and
+/// lets every other panic print as usual.
+pub(crate) fn install_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info: &PanicHookInfo<'_>| {
+            let payload = info.payload();
+            if payload.downcast_ref::<Teaching>().is_some() {
+                return;
+            }
+            let text = payload_text(payload).unwrap_or("a panic with a non-text payload");
+            if let Some(task) = todo_task(text) {
+                TODO_SEEN.with_borrow_mut(|seen| {
+                    seen.get_or_insert(task);
+                });
+                return;
+            }
+            let located = match info.location() {
+                Some(at) => format!("panicked at {}:{}:{}: {text}", at.file(), at.line(), at.column()),
+                None => format!("panicked: {text}"),
+            };
+            LAST_PANIC.with_borrow_mut(|last| {
+                last.get_or_insert(located);
+            });
+            default(info);
+        }));
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_todo_names_its_task() {
+        let payload: Box<dyn Any + Send> = Box::new(String::from("not yet implemented: task 2 (concurrent)"));
+        assert_eq!(classify(payload.as_ref()), Panic::Todo("task 2 (concurrent)".into()));
+        let bare: Box<dyn Any + Send> = Box::new("not yet implemented");
+        assert_eq!(classify(bare.as_ref()), Panic::Todo(String::new()));
+    }
+
+    #[test]
+    fn a_teaching_payload_is_kept_whole() {
+        let payload: Box<dyn Any + Send> = Box::new(Teaching("peak in flight was 6".into()));
+        assert_eq!(classify(payload.as_ref()), Panic::Teaching("peak in flight was 6".into()));
+    }
+}

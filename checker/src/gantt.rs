@@ -1,0 +1,222 @@
+//! Gantt charts of schedules on the virtual clock, drawn in text.
+//!
+//! ```text
+//!             0s      1s      2s      3s      4s      5s      6s
+//! expected  A ████████████████
+//!           B ████████
+//!           C ████████████████████████
+//! yours     A ████████████████
+//!           B                 ████████
+//!           C                         ████████████████████████
+//! ```
+//!
+//! A bar that was cancelled ends in `✕`, one that panicked in `!`, one that
+//! never ended runs off the chart in `…`.
+
+use std::time::Duration;
+
+/// How a bar ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BarEnd {
+    /// Finished normally at this instant.
+    Completed(Duration),
+    /// Cancelled (dropped) at this instant.
+    Dropped(Duration),
+    /// Panicked at this instant.
+    Panicked(Duration),
+    /// Still running when the picture was taken.
+    Open,
+}
+
+/// One row of a chart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bar {
+    /// The job's name.
+    pub label: String,
+    /// First poll; `None` if it never started.
+    pub start: Option<Duration>,
+    /// How it ended.
+    pub end: BarEnd,
+}
+
+impl Bar {
+    fn end_at(&self) -> Option<Duration> {
+        match self.end {
+            BarEnd::Completed(t) | BarEnd::Dropped(t) | BarEnd::Panicked(t) => Some(t),
+            BarEnd::Open => None,
+        }
+    }
+}
+
+/// Rows shown per block before the rest are summed up in one line.
+const MAX_ROWS: usize = 16;
+const LABEL_MAX: usize = 10;
+const MS_PER_COL: &[u64] = &[
+    1, 2, 5, 10, 20, 25, 50, 100, 125, 200, 250, 500, 1_000, 2_000, 2_500, 5_000, 10_000, 20_000,
+    25_000, 50_000, 100_000, 200_000, 250_000, 500_000, 1_000_000,
+];
+const TICK_MS: &[u64] = &[
+    1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1_000, 2_000, 2_500, 5_000, 10_000, 20_000,
+    25_000, 50_000, 100_000, 200_000, 250_000, 500_000, 1_000_000, 2_000_000, 5_000_000,
+];
+
+fn tick_label(ms: u64) -> String {
+    if ms % 1000 == 0 {
+        format!("{}s", ms / 1000)
+    } else if ms > 1000 {
+        let s = format!("{:.3}", ms as f64 / 1000.0);
+        format!("{}s", s.trim_end_matches('0'))
+    } else {
+        format!("{ms}ms")
+    }
+}
+
+fn truncate(label: &str) -> String {
+    if label.chars().count() <= LABEL_MAX {
+        label.to_string()
+    } else {
+        let mut s: String = label.chars().take(LABEL_MAX - 1).collect();
+        s.push('…');
+        s
+    }
+}
+
+/// Draws one or more labelled blocks ("expected", "yours") on a shared time
+/// axis, in at most `width` columns.
+pub fn render(blocks: &[(&str, &[Bar])], width: usize) -> String {
+    let block_w = blocks.iter().map(|(name, _)| name.chars().count()).max().unwrap_or(0) + 2;
+    let label_w = blocks
+        .iter()
+        .flat_map(|(_, bars)| bars.iter())
+        .map(|b| truncate(&b.label).chars().count())
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let cols = width.saturating_sub(block_w + label_w + 3).max(10);
+
+    let horizon = blocks
+        .iter()
+        .flat_map(|(_, bars)| bars.iter())
+        .filter_map(|b| b.end_at().or(b.start))
+        .max()
+        .unwrap_or_default()
+        .as_millis() as u64;
+    let has_open = blocks.iter().flat_map(|(_, bars)| bars.iter()).any(|b| b.end == BarEnd::Open);
+    // Leave room after the horizon for the `…` of a bar that never ended.
+    let horizon = if has_open { horizon + horizon / 8 + 1 } else { horizon.max(1) };
+    let mpc = *MS_PER_COL.iter().find(|&&m| horizon.div_ceil(m) as usize <= cols).unwrap_or(&1_000_000);
+    let chart_cols = horizon.div_ceil(mpc) as usize;
+    let tick = *TICK_MS.iter().find(|&&t| t % mpc == 0 && t / mpc >= 7).unwrap_or(&5_000_000);
+
+    let mut out = String::new();
+    let pad = " ".repeat(block_w + label_w + 1);
+    let mut axis: Vec<char> = vec![' '; chart_cols + 8];
+    let mut t = 0;
+    while t <= horizon {
+        let col = (t / mpc) as usize;
+        for (i, ch) in tick_label(t).chars().enumerate() {
+            if col + i < axis.len() {
+                axis[col + i] = ch;
+            }
+        }
+        t += tick;
+    }
+    out.push_str(&pad);
+    out.push_str(axis.iter().collect::<String>().trim_end());
+    out.push('\n');
+
+    for (name, bars) in blocks {
+        for (row, bar) in bars.iter().take(MAX_ROWS).enumerate() {
+            let head = if row == 0 { *name } else { "" };
+            out.push_str(&format!("{head:<block_w$}{:>label_w$} ", truncate(&bar.label)));
+            out.push_str(&draw(bar, mpc, chart_cols));
+            out.push('\n');
+        }
+        if bars.len() > MAX_ROWS {
+            let head = if bars.is_empty() { *name } else { "" };
+            out.push_str(&format!("{head:<block_w$}{:>label_w$} … and {} more\n", "", bars.len() - MAX_ROWS));
+        }
+        if bars.is_empty() {
+            out.push_str(&format!("{name:<block_w$}{:>label_w$} (no jobs ran)\n", ""));
+        }
+    }
+    out
+}
+
+fn draw(bar: &Bar, mpc: u64, chart_cols: usize) -> String {
+    let Some(start) = bar.start else {
+        return "(never started)".to_string();
+    };
+    let from = (start.as_millis() as u64 / mpc) as usize;
+    let mut line = " ".repeat(from);
+    let (to, mark) = match bar.end {
+        BarEnd::Completed(t) => ((t.as_millis() as u64).div_ceil(mpc) as usize, None),
+        BarEnd::Dropped(t) => ((t.as_millis() as u64).div_ceil(mpc) as usize, Some('✕')),
+        BarEnd::Panicked(t) => ((t.as_millis() as u64).div_ceil(mpc) as usize, Some('!')),
+        BarEnd::Open => (chart_cols, Some('…')),
+    };
+    if to <= from {
+        line.push('▏');
+    } else {
+        line.push_str(&"█".repeat(to - from));
+    }
+    if let Some(mark) = mark {
+        line.push(mark);
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ms;
+
+    fn done(label: &str, start: u64, end: u64) -> Bar {
+        Bar { label: label.into(), start: Some(ms(start)), end: BarEnd::Completed(ms(end)) }
+    }
+
+    #[test]
+    fn draws_expected_and_actual_on_one_axis() {
+        let expected = [done("A", 0, 2000), done("B", 0, 1000), done("C", 0, 3000)];
+        let yours = [done("A", 0, 2000), done("B", 2000, 3000), done("C", 3000, 6000)];
+        let chart = render(&[("expected", &expected), ("yours", &yours)], 80);
+        let lines: Vec<&str> = chart.lines().collect();
+        assert!(lines[0].trim_start().starts_with("0s"), "{chart}");
+        assert!(lines[0].contains("6s"), "{chart}");
+        // 6 s fit in 80 columns at 125 ms a column: 2 s is 16 cells.
+        assert_eq!(lines[1], format!("expected  A {}", "█".repeat(16)));
+        assert_eq!(lines[5], format!("          B {}{}", " ".repeat(16), "█".repeat(8)));
+        assert!(chart.lines().all(|l| l.chars().count() <= 80), "{chart}");
+    }
+
+    #[test]
+    fn marks_cancelled_panicked_open_and_unstarted_bars() {
+        let bars = [
+            Bar { label: "drop".into(), start: Some(ms(0)), end: BarEnd::Dropped(ms(1000)) },
+            Bar { label: "boom".into(), start: Some(ms(0)), end: BarEnd::Panicked(ms(500)) },
+            Bar { label: "open".into(), start: Some(ms(0)), end: BarEnd::Open },
+            Bar { label: "idle".into(), start: None, end: BarEnd::Open },
+        ];
+        let chart = render(&[("yours", &bars)], 80);
+        assert!(chart.contains("█✕"), "{chart}");
+        assert!(chart.contains("█!"), "{chart}");
+        assert!(chart.contains("█…"), "{chart}");
+        assert!(chart.contains("(never started)"), "{chart}");
+    }
+
+    #[test]
+    fn long_schedules_are_summed_up() {
+        let bars: Vec<Bar> = (0..50).map(|i| done(&format!("job{i}"), i * 100, i * 100 + 1000)).collect();
+        let chart = render(&[("yours", &bars)], 80);
+        assert!(chart.contains("… and 34 more"), "{chart}");
+        assert!(chart.lines().all(|l| l.chars().count() <= 80), "{chart}");
+    }
+
+    #[test]
+    fn tick_labels_read_naturally() {
+        assert_eq!(tick_label(0), "0s");
+        assert_eq!(tick_label(2000), "2s");
+        assert_eq!(tick_label(250), "250ms");
+        assert_eq!(tick_label(1250), "1.25s");
+    }
+}

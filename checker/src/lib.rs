@@ -1,0 +1,43 @@
+//! The test-side library of awaitlings.
+//!
+//! Every exercise test runs its body through [`run`]: a current-thread tokio
+//! runtime whose clock is paused from the first instant, so `sleep(2 s)`
+//! takes no real time and ends at exactly 2 s of *virtual* time. On that
+//! clock a schedule is exact, and a test can say "these three jobs end at
+//! 3.000 s" with `==` and never be flaky.
+//!
+//! Around that runtime sit the guards a learner's code needs:
+//! - a **virtual-time guard**: a deadlock that still has timers fails at an
+//!   exact virtual instant instead of running forever;
+//! - a **wall-clock watchdog**: a spin loop, an endless `yield_now` or a
+//!   deadlock with nothing scheduled is caught in real time and explained;
+//! - a **blocking detector** (asyncio's `slow_callback_duration`): a poll that
+//!   holds the thread for 100 ms of real time is reported as blocking the
+//!   executor, with advice.
+//!
+//! And the probes a test reads the schedule from: a [`Timeline`] of named
+//! jobs on the virtual clock, a [`Gauge`] of work in flight and a
+//! [`Probe`] that says whether a future was cancelled and when. When an
+//! assertion fails, [`assert_schedule`] draws the expected and the actual
+//! schedule as a Gantt chart: that picture is the teaching moment.
+
+mod blocking;
+mod channel;
+mod clock;
+mod expect;
+mod failure;
+mod gantt;
+mod probe;
+mod runtime;
+mod timeline;
+mod watchdog;
+
+pub use clock::{elapsed, fmt_duration, ms};
+pub use expect::{
+    Expected, assert_elapsed, assert_peak, assert_schedule, check_eq, done, dropped, panicked,
+};
+pub use failure::fail;
+pub use gantt::{Bar, BarEnd};
+pub use probe::{Ending, Fate, Gauge, GaugeGuard, Probe, Probed};
+pub use runtime::{Limits, run, run_with};
+pub use timeline::{Job, Span, Timeline};

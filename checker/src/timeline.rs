@@ -1,0 +1,187 @@
+//! A timeline of named jobs on the virtual clock.
+//!
+//! Tests build their jobs from a timeline (`tl.job("A", 2000, 'a')`), hand
+//! them to the learner's code, then read back when each one really started
+//! and ended. Starts are taken at the first poll, so a job that was created
+//! early but awaited late shows up late: futures are lazy.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::gantt::{Bar, BarEnd};
+use crate::probe::{Ending, Fate, Probe, Probed};
+
+/// A boxed job future, as [`Timeline::job`] makes them: `Send + 'static`,
+/// so it can be awaited in place or spawned.
+pub type Job<T> = Probed<Pin<Box<dyn Future<Output = T> + Send + 'static>>>;
+
+/// One job's life on the timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    /// The job's name, as the test gave it.
+    pub name: String,
+    /// When it started and how it ended.
+    pub fate: Fate,
+}
+
+/// A shared, cloneable record of named jobs.
+#[derive(Debug, Clone)]
+pub struct Timeline {
+    entries: Arc<Mutex<Vec<(String, Probe)>>>,
+    origin: Instant,
+}
+
+impl Default for Timeline {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Timeline {
+    /// An empty timeline counting from the start of the test.
+    pub fn new() -> Self {
+        Timeline { entries: Arc::default(), origin: crate::clock::origin() }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Vec<(String, Probe)>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Puts any future on the timeline under `name`.
+    pub fn track<F: Future>(&self, name: impl Into<String>, fut: F) -> Probed<F> {
+        let (probed, probe) = Probe::wrap(self.origin, fut);
+        self.lock().push((name.into(), probe));
+        probed
+    }
+
+    /// A job that takes `ms` milliseconds of virtual time, then returns `value`.
+    pub fn job<T: Send + 'static>(&self, name: impl Into<String>, ms: u64, value: T) -> Job<T> {
+        self.track(
+            name,
+            Box::pin(async move {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                value
+            }),
+        )
+    }
+
+    /// A job that takes `ms` milliseconds, then panics with `message`.
+    pub fn panicking_job<T: Send + 'static>(
+        &self,
+        name: impl Into<String>,
+        ms: u64,
+        message: &'static str,
+    ) -> Job<T> {
+        self.track(
+            name,
+            Box::pin(async move {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                panic!("{message}")
+            }),
+        )
+    }
+
+    /// Every job in the order it was put on the timeline.
+    pub fn spans(&self) -> Vec<Span> {
+        self.lock().iter().map(|(name, probe)| Span { name: name.clone(), fate: probe.fate() }).collect()
+    }
+
+    /// The job called `name` (the first, if several share it).
+    pub fn span(&self, name: &str) -> Option<Span> {
+        self.spans().into_iter().find(|s| s.name == name)
+    }
+
+    /// Names in the order the jobs completed (ties keep timeline order).
+    pub fn completion_order(&self) -> Vec<String> {
+        let mut done: Vec<(Duration, usize, String)> = self
+            .spans()
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, s)| match s.fate.ended {
+                Some(Ending::Completed(t)) => Some((t, i, s.name)),
+                _ => None,
+            })
+            .collect();
+        done.sort();
+        done.into_iter().map(|(_, _, name)| name).collect()
+    }
+
+    /// The most jobs that were ever in flight at once. A job's span is
+    /// half-open, so one that ends at 1 s and one that starts at 1 s never
+    /// overlap.
+    pub fn peak(&self) -> usize {
+        peak_of(&self.spans())
+    }
+
+    /// When the last job ended (or the last start, if none ended).
+    pub fn last_end(&self) -> Duration {
+        last_end(&self.spans())
+    }
+
+    /// The timeline as Gantt bars.
+    pub fn bars(&self) -> Vec<Bar> {
+        self.spans().iter().map(bar_of).collect()
+    }
+}
+
+pub(crate) fn peak_of(spans: &[Span]) -> usize {
+    // (instant, +1 start / -1 end): ends sort before starts at one instant.
+    let mut events: Vec<(Duration, i32)> = Vec::new();
+    for s in spans {
+        if let Some(start) = s.fate.started {
+            events.push((start, 1));
+            if let Some(end) = s.fate.ended {
+                events.push((end.at(), -1));
+            }
+        }
+    }
+    events.sort();
+    let (mut now, mut peak) = (0i32, 0i32);
+    for (_, delta) in events {
+        now += delta;
+        peak = peak.max(now);
+    }
+    peak as usize
+}
+
+pub(crate) fn last_end(spans: &[Span]) -> Duration {
+    spans
+        .iter()
+        .filter_map(|s| s.fate.ended.map(Ending::at).or(s.fate.started))
+        .max()
+        .unwrap_or_default()
+}
+
+pub(crate) fn bar_of(span: &Span) -> Bar {
+    let end = match span.fate.ended {
+        Some(Ending::Completed(t)) => BarEnd::Completed(t),
+        Some(Ending::Dropped(t)) => BarEnd::Dropped(t),
+        Some(Ending::Panicked(t)) => BarEnd::Panicked(t),
+        None => BarEnd::Open,
+    };
+    Bar { label: span.name.clone(), start: span.fate.started, end }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ms;
+
+    fn span(name: &str, start: u64, end: u64) -> Span {
+        Span {
+            name: name.into(),
+            fate: Fate { started: Some(ms(start)), ended: Some(Ending::Completed(ms(end))) },
+        }
+    }
+
+    #[test]
+    fn back_to_back_spans_do_not_overlap() {
+        assert_eq!(peak_of(&[span("A", 0, 1000), span("B", 1000, 2000)]), 1);
+        assert_eq!(peak_of(&[span("A", 0, 1000), span("B", 999, 2000)]), 2);
+        assert_eq!(peak_of(&[]), 0);
+    }
+}
