@@ -49,10 +49,16 @@ impl Detector {
     pub(crate) fn for_this_thread() -> Self {
         let schedstat = std::fs::read_link("/proc/thread-self")
             .ok()
-            .and_then(|p| p.file_name().map(|tid| PathBuf::from(format!("/proc/self/task/{}/schedstat", tid.to_string_lossy()))))
+            .and_then(|p| {
+                p.file_name()
+                    .map(|tid| PathBuf::from(format!("/proc/self/task/{}/schedstat", tid.to_string_lossy())))
+            })
             .filter(|p| p.exists());
         let start = (Instant::now(), runqueue_wait(schedstat.as_ref()));
-        Detector { stretches: Mutex::new(Stretches { busy_since: Some(start), longest: Duration::ZERO }), schedstat }
+        Detector {
+            stretches: Mutex::new(Stretches { busy_since: Some(start), longest: Duration::ZERO }),
+            schedstat,
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Stretches> {
@@ -70,7 +76,8 @@ impl Detector {
         let wait = runqueue_wait(self.schedstat.as_ref());
         let mut s = self.lock();
         if let Some((since, wait_then)) = s.busy_since.take() {
-            let stretch = since.elapsed().saturating_sub(Duration::from_nanos(wait.saturating_sub(wait_then)));
+            let stretch =
+                since.elapsed().saturating_sub(Duration::from_nanos(wait.saturating_sub(wait_then)));
             s.longest = s.longest.max(stretch);
         }
     }

@@ -34,7 +34,7 @@ pub const fn ms(n: u64) -> Duration {
 /// decimals, because every timing in the course is a whole millisecond.
 pub fn fmt_duration(d: Duration) -> String {
     let micros = d.as_micros();
-    if micros % 1000 == 0 {
+    if micros.is_multiple_of(1000) {
         format!("{}.{:03} s", micros / 1_000_000, (micros / 1000) % 1000)
     } else {
         format!("{:.6} s", d.as_secs_f64())

@@ -90,10 +90,11 @@ pub fn assert_schedule(tl: &Timeline, expected: &[Expected], what: &str) {
     let mut mismatches = Vec::new();
     let mut actual_of_expected = Vec::new();
     for e in expected {
-        let actual = spans.iter().find(|s| s.name == e.name).cloned().unwrap_or(Span {
-            name: e.name.clone(),
-            fate: Fate::default(),
-        });
+        let actual = spans
+            .iter()
+            .find(|s| s.name == e.name)
+            .cloned()
+            .unwrap_or(Span { name: e.name.clone(), fate: Fate::default() });
         if actual.fate.started != Some(e.start) || actual.fate.ended != Some(e.ending()) {
             mismatches.push((e.clone(), actual.clone()));
         }
@@ -104,7 +105,10 @@ pub fn assert_schedule(tl: &Timeline, expected: &[Expected], what: &str) {
     }
 
     let expected_spans: Vec<Span> = expected.iter().map(Expected::as_span).collect();
-    let mut lines = vec![format!("{what}."), "the schedule on the virtual clock is not the one the task asks for.".to_string()];
+    let mut lines = vec![
+        format!("{what}."),
+        "the schedule on the virtual clock is not the one the task asks for.".to_string(),
+    ];
     let (want_end, got_end) = (timeline::last_end(&expected_spans), timeline::last_end(&actual_of_expected));
     if want_end != got_end {
         lines.push(format!(
@@ -137,7 +141,8 @@ pub fn assert_schedule(tl: &Timeline, expected: &[Expected], what: &str) {
 /// The patterns behind a wrong schedule, in words.
 fn diagnose(expected: &[Span], actual: &[Span], spec: &[Expected]) -> Vec<String> {
     let mut out = Vec::new();
-    let never: Vec<&str> = actual.iter().filter(|s| s.fate.started.is_none()).map(|s| s.name.as_str()).collect();
+    let never: Vec<&str> =
+        actual.iter().filter(|s| s.fate.started.is_none()).map(|s| s.name.as_str()).collect();
     if !never.is_empty() {
         out.push(format!(
             "{} never started: a future does nothing until it is awaited (or spawned).",
@@ -202,10 +207,7 @@ pub fn assert_peak(tl: &Timeline, expected: usize, what: &str) {
             format!("peak in flight was {peak}; {expected} should run at once.")
         };
         let yours = tl.bars();
-        fail(format!(
-            "{what}: {limit}\n\n{}",
-            gantt::render(&[("yours", &yours)], CHART_WIDTH)
-        ));
+        fail(format!("{what}: {limit}\n\n{}", gantt::render(&[("yours", &yours)], CHART_WIDTH)));
     }
 }
 

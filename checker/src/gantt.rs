@@ -52,16 +52,16 @@ impl Bar {
 const MAX_ROWS: usize = 16;
 const LABEL_MAX: usize = 10;
 const MS_PER_COL: &[u64] = &[
-    1, 2, 5, 10, 20, 25, 50, 100, 125, 200, 250, 500, 1_000, 2_000, 2_500, 5_000, 10_000, 20_000,
-    25_000, 50_000, 100_000, 200_000, 250_000, 500_000, 1_000_000,
+    1, 2, 5, 10, 20, 25, 50, 100, 125, 200, 250, 500, 1_000, 2_000, 2_500, 5_000, 10_000, 20_000, 25_000,
+    50_000, 100_000, 200_000, 250_000, 500_000, 1_000_000,
 ];
 const TICK_MS: &[u64] = &[
-    1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1_000, 2_000, 2_500, 5_000, 10_000, 20_000,
-    25_000, 50_000, 100_000, 200_000, 250_000, 500_000, 1_000_000, 2_000_000, 5_000_000,
+    1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1_000, 2_000, 2_500, 5_000, 10_000, 20_000, 25_000, 50_000,
+    100_000, 200_000, 250_000, 500_000, 1_000_000, 2_000_000, 5_000_000,
 ];
 
 fn tick_label(ms: u64) -> String {
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else if ms > 1000 {
         let s = format!("{:.3}", ms as f64 / 1000.0);
@@ -106,7 +106,7 @@ pub fn render(blocks: &[(&str, &[Bar])], width: usize) -> String {
     let horizon = if has_open { horizon + horizon / 8 + 1 } else { horizon.max(1) };
     let mpc = *MS_PER_COL.iter().find(|&&m| horizon.div_ceil(m) as usize <= cols).unwrap_or(&1_000_000);
     let chart_cols = horizon.div_ceil(mpc) as usize;
-    let tick = *TICK_MS.iter().find(|&&t| t % mpc == 0 && t / mpc >= 7).unwrap_or(&5_000_000);
+    let tick = *TICK_MS.iter().find(|&&t| t.is_multiple_of(mpc) && t / mpc >= 7).unwrap_or(&5_000_000);
 
     let mut out = String::new();
     let pad = " ".repeat(block_w + label_w + 1);
@@ -179,11 +179,11 @@ mod tests {
     fn draws_expected_and_actual_on_one_axis() {
         let expected = [done("A", 0, 2000), done("B", 0, 1000), done("C", 0, 3000)];
         let yours = [done("A", 0, 2000), done("B", 2000, 3000), done("C", 3000, 6000)];
-        let chart = render(&[("expected", &expected), ("yours", &yours)], 80);
+        let chart = render(&[("expected", &expected), ("yours", &yours)], 72);
         let lines: Vec<&str> = chart.lines().collect();
         assert!(lines[0].trim_start().starts_with("0s"), "{chart}");
         assert!(lines[0].contains("6s"), "{chart}");
-        // 6 s fit in 80 columns at 125 ms a column: 2 s is 16 cells.
+        // 6 s fit in 72 columns at 125 ms a column: 2 s is 16 cells.
         assert_eq!(lines[1], format!("expected  A {}", "█".repeat(16)));
         assert_eq!(lines[5], format!("          B {}{}", " ".repeat(16), "█".repeat(8)));
         assert!(chart.lines().all(|l| l.chars().count() <= 80), "{chart}");

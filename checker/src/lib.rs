@@ -33,9 +33,7 @@ mod timeline;
 mod watchdog;
 
 pub use clock::{elapsed, fmt_duration, ms};
-pub use expect::{
-    Expected, assert_elapsed, assert_peak, assert_schedule, check_eq, done, dropped, panicked,
-};
+pub use expect::{Expected, assert_elapsed, assert_peak, assert_schedule, check_eq, done, dropped, panicked};
 pub use failure::fail;
 pub use gantt::{Bar, BarEnd};
 pub use probe::{Ending, Fate, Gauge, GaugeGuard, Probe, Probed};

@@ -149,11 +149,7 @@ pub(crate) fn peak_of(spans: &[Span]) -> usize {
 }
 
 pub(crate) fn last_end(spans: &[Span]) -> Duration {
-    spans
-        .iter()
-        .filter_map(|s| s.fate.ended.map(Ending::at).or(s.fate.started))
-        .max()
-        .unwrap_or_default()
+    spans.iter().filter_map(|s| s.fate.ended.map(Ending::at).or(s.fate.started)).max().unwrap_or_default()
 }
 
 pub(crate) fn bar_of(span: &Span) -> Bar {

@@ -156,7 +156,9 @@ fn spawn_all_runs_each_job_as_its_own_task() {
             ));
         }
         if ids[0] == ids[1] || ids[1] == ids[2] || ids[0] == ids[2] {
-            checker::fail(format!("spawn_all ran two jobs in the same task (task ids {ids:?}): spawn one task per job."));
+            checker::fail(format!(
+                "spawn_all ran two jobs in the same task (task ids {ids:?}): spawn one task per job."
+            ));
         }
         assert_elapsed(checker::elapsed(), 3000, "spawn_all(A 2 s, B 1 s, C 3 s)");
     });
@@ -167,7 +169,11 @@ fn spawn_all_returns_results_in_input_order() {
     checker::run(async {
         let tl = Timeline::new();
         let results = spawn_all(named(abc(&tl))).await;
-        check_eq(results, vec![Ok('a'), Ok('b'), Ok('c')], "spawn_all returns one result per job, in input order");
+        check_eq(
+            results,
+            vec![Ok('a'), Ok('b'), Ok('c')],
+            "spawn_all returns one result per job, in input order",
+        );
     });
 }
 
@@ -190,7 +196,8 @@ fn spawn_all_reports_a_panicking_job_by_name() {
 fn spawn_all_scales_to_a_thousand_jobs() {
     checker::run(async {
         let tl = Timeline::new();
-        let jobs: Vec<_> = (0..1000).map(|i| (format!("job{i}"), tl.job(format!("job{i}"), 1000, i))).collect();
+        let jobs: Vec<_> =
+            (0..1000).map(|i| (format!("job{i}"), tl.job(format!("job{i}"), 1000, i))).collect();
         let results = spawn_all(jobs).await;
         assert_elapsed(checker::elapsed(), 1000, "1 000 spawned jobs of 1 s");
         check_eq(results, (0..1000).map(Ok).collect::<Vec<_>>(), "1 000 results in input order");
@@ -224,7 +231,11 @@ fn settle_all_runs_every_job_to_its_end() {
 fn try_all_returns_every_value_when_all_succeed() {
     checker::run(async {
         let tl = Timeline::new();
-        let jobs = vec![tl.job("A", 2000, Ok('a')), tl.job("B", 1000, Ok('b')), tl.job("C", 3000, Ok::<_, String>('c'))];
+        let jobs = vec![
+            tl.job("A", 2000, Ok('a')),
+            tl.job("B", 1000, Ok('b')),
+            tl.job("C", 3000, Ok::<_, String>('c')),
+        ];
         let results = try_all(jobs).await;
         check_eq(results, Ok(vec!['a', 'b', 'c']), "try_all returns every value, in input order");
         assert_elapsed(checker::elapsed(), 3000, "try_all with no failure takes as long as its longest job");
@@ -260,7 +271,8 @@ fn try_all_cancels_the_other_jobs_at_once() {
 #[test]
 fn try_all_of_no_jobs_is_ok_and_instant() {
     checker::run(async {
-        let result: Result<Vec<char>, String> = try_all(Vec::<checker::Job<Result<char, String>>>::new()).await;
+        let result: Result<Vec<char>, String> =
+            try_all(Vec::<checker::Job<Result<char, String>>>::new()).await;
         check_eq(result, Ok(vec![]), "no jobs, no error");
         assert_elapsed(checker::elapsed(), 0, "try_all of no jobs");
     });
