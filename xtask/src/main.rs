@@ -1,1 +1,115 @@
-fn main() {}
+//! `cargo xtask`: the awaitlings front end.
+//!
+//! One binary for the three people who use the course: the learner
+//! (`check`, `hint`, `list`, and no arguments for "where am I"), the
+//! instructor (`grade`) and the maintainer (`verify`).
+
+mod commands;
+mod compile;
+mod course;
+mod evaluate;
+mod model;
+mod report;
+mod runner;
+mod stage;
+mod state;
+mod style;
+mod suggest;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use crate::commands::UsageError;
+use crate::commands::check::CheckArgs;
+use crate::course::Course;
+
+/// awaitlings: async Rust exercises, graded on a virtual clock.
+///
+/// Run with no command to see where you are and what to do next.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", version, about, long_about = None)]
+struct Cli {
+    /// Never colour the output (NO_COLOR=1 does the same).
+    #[arg(long, global = true)]
+    no_color: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List every exercise with its status.
+    List,
+    /// Build and run an exercise's tests and explain each verdict.
+    Check {
+        /// The exercise: its name (`gather`), number (`1`) or directory.
+        name: String,
+        /// Run the tests on the reference solution instead.
+        #[arg(long)]
+        solution: bool,
+        /// Also show each failing test's own output.
+        #[arg(long, short)]
+        verbose: bool,
+        /// Real-time limit per test, in seconds.
+        #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+        wall_limit: Option<Duration>,
+    },
+    /// Show hints for an exercise, from a nudge (level 1) to nearly the answer.
+    Hint {
+        name: String,
+        /// How far to go: 1 is a nudge, 3 is nearly the answer.
+        #[arg(long, short, default_value_t = 1)]
+        level: usize,
+        /// Only this task's hints.
+        #[arg(long, short)]
+        task: Option<String>,
+    },
+    /// Prove every test has teeth: fails on the stub and on every mutant, passes on the solution.
+    Verify {
+        /// Exercises to verify (all when none are named).
+        names: Vec<String>,
+        /// Real-time limit per test, in seconds.
+        #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+        wall_limit: Option<Duration>,
+    },
+}
+
+fn parse_secs(text: &str) -> Result<Duration, String> {
+    let secs: f64 = text.parse().map_err(|_| format!("'{text}' is not a number of seconds"))?;
+    if !(secs > 0.0 && secs <= 3600.0) {
+        return Err("give a number of seconds between 0 and 3600".into());
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    style::init(cli.no_color);
+    match run(cli) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(err) => {
+            if let Some(usage) = err.downcast_ref::<UsageError>() {
+                eprintln!("{} {usage}", style::red("error:"));
+                return ExitCode::from(2);
+            }
+            eprintln!("{} {err:#}", style::red("error:"));
+            ExitCode::from(3)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<bool> {
+    let course = Course::discover()?;
+    match cli.command {
+        None => commands::status::run(&course),
+        Some(Command::List) => commands::list::run(&course),
+        Some(Command::Check { name, solution, verbose, wall_limit }) => {
+            commands::check::run(&course, &CheckArgs { name, solution, verbose, wall_limit })
+        }
+        Some(Command::Hint { name, level, task }) => commands::hint::run(&course, &name, level, task.as_deref()),
+        Some(Command::Verify { names, wall_limit }) => commands::verify::run(&course, &names, wall_limit),
+    }
+}

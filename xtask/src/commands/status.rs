@@ -1,0 +1,31 @@
+//! `cargo xtask` with no arguments: where the learner is and what is next.
+
+use anyhow::Result;
+
+use crate::course::Course;
+use crate::state::State;
+use crate::style;
+
+pub fn run(course: &Course) -> Result<bool> {
+    let state = State::load(&course.root);
+    let (done, total) = (state.done_count(course), course.exercises.len());
+    println!("{}", style::bold("awaitlings · async Rust, graded on a virtual clock"));
+    println!("  progress  {} {done} of {total} done", style::bar(done, total, 24));
+    match state.current(course) {
+        Some(e) => {
+            println!("  current   {:02} {} · {}", e.number, e.name, e.idiom);
+            if !e.topics.is_empty() {
+                println!("  topics    {}", e.topics.join(" · "));
+            }
+            if let Some(task) = e.tasks.first() {
+                println!("  task 1    {}: {}", task.name, task.summary);
+            }
+            println!("  read      {}/README.md, then edit {}/src/lib.rs", e.dir.display(), e.dir.display());
+            println!("\n  next: cargo xtask check {}", e.name);
+        }
+        None if total == 0 => println!("  this course has no exercises yet."),
+        None => println!("\n  every exercise is done. `cargo xtask list` shows them all."),
+    }
+    println!("  more: cargo xtask list · hint NAME · check NAME · --help");
+    Ok(true)
+}

@@ -1,0 +1,103 @@
+//! Building an exercise's tests with cargo, one package at a time, so one
+//! exercise's compile error never hides another's result.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result};
+use serde_json::Value;
+
+/// What building a package's tests came to.
+#[derive(Debug)]
+pub enum Built {
+    /// The test binaries, ready to list and run.
+    Binaries(Vec<PathBuf>),
+    /// rustc's (or cargo's) errors, rendered as rustc renders them.
+    Failed(String),
+}
+
+/// How to run cargo.
+#[derive(Debug, Clone, Default)]
+pub struct CompileOptions {
+    /// A target directory other than the workspace's own (staged copies
+    /// share the course's, so dependencies are built once).
+    pub target_dir: Option<PathBuf>,
+    /// Ask rustc for coloured diagnostics.
+    pub color: bool,
+    /// Let cargo's progress ("Compiling tokio …") through to the terminal.
+    pub show_progress: bool,
+}
+
+/// The cargo the xtask was started with (`cargo run` sets `CARGO`).
+pub fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    // Variables `cargo run` gives the xtask must not leak into the builds
+    // it starts, or they would be built as if they were the xtask.
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        if key.starts_with("CARGO_PKG_") || key == "CARGO_MANIFEST_DIR" || key == "CARGO_PRIMARY_PACKAGE" {
+            cmd.env_remove(key.as_ref());
+        }
+    }
+    cmd
+}
+
+/// `cargo test --no-run -p PACKAGE` in the workspace at `root`.
+pub fn build_tests(root: &Path, package: &str, options: &CompileOptions) -> Result<Built> {
+    let format = if options.color { "json-diagnostic-rendered-ansi" } else { "json" };
+    let mut cmd = cargo();
+    cmd.current_dir(root)
+        .args(["test", "--no-run", "--message-format", format, "--package", package])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(if options.show_progress { Stdio::inherit() } else { Stdio::piped() });
+    if let Some(dir) = &options.target_dir {
+        cmd.env("CARGO_TARGET_DIR", dir);
+    }
+    let mut child = cmd.spawn().context("starting cargo: is the Rust toolchain installed and on PATH?")?;
+    let stderr = child.stderr.take().map(|mut s| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = s.read_to_string(&mut text);
+            text
+        })
+    });
+
+    let mut binaries = Vec::new();
+    let mut errors = Vec::new();
+    let stdout = child.stdout.take().context("cargo's output")?;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.context("reading cargo's output")?;
+        let Ok(msg) = serde_json::from_str::<Value>(&line) else { continue };
+        match msg["reason"].as_str() {
+            Some("compiler-message") => {
+                if msg["message"]["level"].as_str().is_some_and(|l| l == "error" || l.starts_with("error"))
+                    && let Some(rendered) = msg["message"]["rendered"].as_str()
+                {
+                    errors.push(rendered.to_string());
+                }
+            }
+            Some("compiler-artifact") => {
+                let is_test_target = msg["target"]["kind"]
+                    .as_array()
+                    .is_some_and(|kinds| kinds.iter().any(|k| k.as_str() == Some("test")));
+                if is_test_target && let Some(exe) = msg["executable"].as_str() {
+                    binaries.push(PathBuf::from(exe));
+                }
+            }
+            _ => {}
+        }
+    }
+    let status = child.wait().context("waiting for cargo")?;
+    let stderr = stderr.and_then(|h| h.join().ok()).unwrap_or_default();
+    if status.success() {
+        return Ok(Built::Binaries(binaries));
+    }
+    if errors.is_empty() {
+        // Not rustc: a broken manifest, a missing dependency, a lock file.
+        let tail: Vec<&str> = stderr.lines().filter(|l| !l.trim_start().starts_with("Compiling")).collect();
+        errors.push(if tail.is_empty() { format!("cargo failed ({status})") } else { tail.join("\n") });
+    }
+    Ok(Built::Failed(errors.join("\n")))
+}

@@ -1,0 +1,85 @@
+//! Build one package's tests, run them, and judge the results: the single
+//! code path behind `check`, `check --solution`, `verify` and `grade`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use crate::compile::{self, Built, CompileOptions};
+use crate::course::Exercise;
+use crate::model::ExerciseResult;
+use crate::runner::{self, RunOptions};
+
+/// Where to build an exercise: a workspace and the package in it.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// The workspace root (the course, or a stage).
+    pub root: PathBuf,
+    /// `gather` or `gather-solution`.
+    pub package: String,
+}
+
+/// Builds and runs every test of `exercise` at `site`.
+pub fn evaluate(
+    exercise: &Exercise,
+    site: &Site,
+    compile_options: &CompileOptions,
+    run_options: &RunOptions,
+) -> Result<ExerciseResult> {
+    match compile::build_tests(&site.root, &site.package, compile_options)? {
+        Built::Failed(diagnostics) => {
+            let names = test_names_in_source(&site.root.join(&exercise.dir).join("tests"));
+            Ok(ExerciseResult::compile_failed(exercise, diagnostics, names))
+        }
+        Built::Binaries(binaries) => {
+            let mut tests = Vec::new();
+            for binary in &binaries {
+                for name in runner::list_tests(binary)? {
+                    tests.push((binary.clone(), name));
+                }
+            }
+            // Present tests task by task, in the order exercise.toml gives.
+            tests.sort_by_key(|(_, name)| (exercise.task_of(name).map_or(usize::MAX, |(i, _)| i), name.clone()));
+            let runs = runner::run_all(&tests, run_options)?;
+            Ok(ExerciseResult::from_runs(exercise, runs, run_options.wall_limit))
+        }
+    }
+}
+
+/// Test names read from the source, for an exercise that did not compile:
+/// its tests still count, with 0 points each.
+pub fn test_names_in_source(tests_dir: &Path) -> Vec<String> {
+    let mut names = Vec::new();
+    let Ok(entries) = fs::read_dir(tests_dir) else { return names };
+    let mut files: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "rs")).collect();
+    files.sort();
+    for file in files {
+        let Ok(text) = fs::read_to_string(&file) else { continue };
+        let mut after_test_attr = false;
+        for line in text.lines().map(str::trim) {
+            if line.starts_with("#[test]") {
+                after_test_attr = true;
+            } else if after_test_attr && let Some(rest) = line.strip_prefix("fn ").or_else(|| line.strip_prefix("async fn ")) {
+                let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                names.push(name);
+                after_test_attr = false;
+            }
+        }
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_test_functions_in_source() {
+        let dir = std::env::temp_dir().join(format!("awaitlings-names-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("t.rs"), "#[test]\nfn a_b() {}\nfn helper() {}\n#[test]\n#[ignore]\nfn c() {}\n").unwrap();
+        assert_eq!(test_names_in_source(&dir), vec!["a_b", "c"]);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

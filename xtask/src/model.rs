@@ -1,0 +1,197 @@
+//! One result model for every view (terminal, JSON, Gradescope, JUnit).
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::course::Exercise;
+use crate::runner::{Ending, ExitKind, TestRun};
+
+/// What became of one test, in the learner's terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Passed,
+    /// A `todo!()` is still in the way.
+    NotImplemented,
+    /// An assertion failed: the message says what and why.
+    Failed,
+    /// The code held the executor without yielding.
+    Blocking,
+    /// Ran past the wall-clock limit (the checker's watchdog or our kill).
+    TimedOut,
+    /// Exited (even with code 0) before the test finished.
+    ExitedEarly,
+    /// Aborted or killed by a signal.
+    Crashed,
+    /// Went past the memory limit.
+    OutOfMemory,
+    /// The exercise did not compile.
+    CompileError,
+}
+
+impl Kind {
+    pub fn passed(self) -> bool {
+        self == Kind::Passed
+    }
+}
+
+/// One test's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct TestResult {
+    pub name: String,
+    /// The task it belongs to (from exercise.toml), if any.
+    pub task: Option<String>,
+    pub kind: Kind,
+    /// What happened and what should have, for the learner. Empty on a pass.
+    pub message: String,
+    pub score: f64,
+    pub max_score: f64,
+    /// Virtual time the test took.
+    pub virtual_ms: Option<f64>,
+    /// Real time the test process took.
+    pub wall_ms: f64,
+    /// The process's own output, capped; kept for the cases our message
+    /// cannot explain by itself.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub output: String,
+}
+
+/// One exercise's results.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExerciseResult {
+    pub number: u32,
+    pub name: String,
+    pub idiom: String,
+    /// rustc's errors when it did not compile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compile_error: Option<String>,
+    pub tests: Vec<TestResult>,
+    pub score: f64,
+    pub max_score: f64,
+}
+
+impl ExerciseResult {
+    pub fn passed(&self) -> usize {
+        self.tests.iter().filter(|t| t.kind.passed()).count()
+    }
+
+    pub fn all_passed(&self) -> bool {
+        self.compile_error.is_none() && !self.tests.is_empty() && self.tests.iter().all(|t| t.kind.passed())
+    }
+
+    /// Builds the result from the runs of its tests.
+    pub fn from_runs(exercise: &Exercise, runs: Vec<TestRun>, wall_limit: Duration) -> Self {
+        let tests = runs.into_iter().map(|run| judge(exercise, run, wall_limit)).collect();
+        Self::with_tests(exercise, None, tests)
+    }
+
+    /// An exercise that did not compile: every test scores 0.
+    pub fn compile_failed(exercise: &Exercise, diagnostics: String, test_names: Vec<String>) -> Self {
+        let tests = test_names
+            .into_iter()
+            .map(|name| TestResult {
+                task: exercise.task_of(&name).map(|(_, t)| t.name.clone()),
+                kind: Kind::CompileError,
+                message: "the exercise did not compile, so this test could not run.".into(),
+                score: 0.0,
+                max_score: exercise.points(&name),
+                virtual_ms: None,
+                wall_ms: 0.0,
+                output: String::new(),
+                name,
+            })
+            .collect();
+        Self::with_tests(exercise, Some(diagnostics), tests)
+    }
+
+    fn with_tests(exercise: &Exercise, compile_error: Option<String>, tests: Vec<TestResult>) -> Self {
+        let score = tests.iter().map(|t| t.score).sum();
+        let max_score = tests.iter().map(|t| t.max_score).sum();
+        ExerciseResult {
+            number: exercise.number,
+            name: exercise.name.clone(),
+            idiom: exercise.idiom.clone(),
+            compile_error,
+            tests,
+            score,
+            max_score,
+        }
+    }
+}
+
+/// Turns how a process ended into a verdict and words a learner
+/// understands.
+fn judge(exercise: &Exercise, run: TestRun, wall_limit: Duration) -> TestResult {
+    let secs = wall_limit.as_secs_f64();
+    let out_of_memory = run.output.contains("memory allocation of") || run.output.contains("out of memory");
+    let (kind, message) = match &run.ending {
+        Ending::Reported { outcome, message, exit } => match (outcome.as_str(), exit) {
+            ("pass", ExitKind::Success) => (Kind::Passed, String::new()),
+            ("pass", exit) => (
+                Kind::Crashed,
+                format!("the test passed, but then the process {}.", describe_exit(*exit, secs)),
+            ),
+            ("todo", _) => (Kind::NotImplemented, message.clone()),
+            ("blocking", _) => (Kind::Blocking, message.clone()),
+            ("hang", _) => (Kind::TimedOut, message.clone()),
+            _ => (Kind::Failed, message.clone()),
+        },
+        Ending::Unreported { exit: ExitKind::Killed } => (
+            Kind::TimedOut,
+            format!(
+                "timed out after {secs:.0} s of real time: an endless loop or a deadlock with nothing scheduled."
+            ),
+        ),
+        Ending::Unreported { .. } if out_of_memory => (
+            Kind::OutOfMemory,
+            "ran out of memory: the test process went past its memory limit. Is something growing without bound \
+             (a queue nobody drains, a Vec pushed to in a loop)?"
+                .to_string(),
+        ),
+        Ending::Unreported { exit: ExitKind::Success } => (
+            Kind::ExitedEarly,
+            "exited before the test finished (with exit code 0): does your code call std::process::exit?".to_string(),
+        ),
+        Ending::Unreported { exit: ExitKind::Signal(signal) } => (
+            Kind::Crashed,
+            format!("the test process {}.", describe_exit(ExitKind::Signal(*signal), secs)),
+        ),
+        Ending::Unreported { exit } => (
+            if run.output.contains("stack overflow") { Kind::Crashed } else { Kind::ExitedEarly },
+            format!("the test process {} before the test finished.", describe_exit(*exit, secs)),
+        ),
+    };
+    let passed = kind.passed();
+    let max_score = exercise.points(&run.name);
+    TestResult {
+        task: exercise.task_of(&run.name).map(|(_, t)| t.name.clone()),
+        kind,
+        message,
+        score: if passed { max_score } else { 0.0 },
+        max_score,
+        virtual_ms: run.virtual_ms,
+        wall_ms: run.wall.as_secs_f64() * 1000.0,
+        output: if passed { String::new() } else { capped_note(run.output, run.truncated) },
+        name: run.name,
+    }
+}
+
+fn capped_note(mut output: String, truncated: bool) -> String {
+    if truncated {
+        output.push_str("\n[output truncated: the test printed more than the runner keeps]\n");
+    }
+    output
+}
+
+fn describe_exit(exit: ExitKind, secs: f64) -> String {
+    match exit {
+        ExitKind::Success => "exited with code 0".into(),
+        ExitKind::Code(code) => format!("exited with code {code}"),
+        ExitKind::Signal(6) => "aborted (std::process::abort, a panic while panicking, or a failed allocation)".into(),
+        ExitKind::Signal(9) => "was killed (SIGKILL)".into(),
+        ExitKind::Signal(11) => "crashed with a segmentation fault (a stack overflow?)".into(),
+        ExitKind::Signal(signal) => format!("was killed by signal {signal}"),
+        ExitKind::Killed => format!("was killed after {secs:.0} s of real time"),
+    }
+}

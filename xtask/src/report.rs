@@ -1,0 +1,3 @@
+//! Views of the result model.
+
+pub mod human;

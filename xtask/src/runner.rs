@@ -1,0 +1,280 @@
+//! Running tests: each in its own process, under a wall-clock limit, with
+//! its output capped, and with a result channel the code under test cannot
+//! forge by printing or exiting early.
+//!
+//! libtest's JSON output needs nightly, so we ask a test binary for its test
+//! names (`--list --format terse`, stable) and run each with `--exact NAME`.
+//! The verdict does not come from libtest's text: the checker writes a
+//! record with a per-run nonce into a file only the runner named, and a test
+//! counts as passed only when that record says so *and* the process exited
+//! cleanly.
+
+use std::collections::VecDeque;
+use std::fs;
+use std::io::Read;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+
+/// Limits for every test process.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Real time a test may take before it is killed.
+    pub wall_limit: Duration,
+    /// Tests run at once.
+    pub jobs: usize,
+    /// Bytes of stdout and of stderr kept per test.
+    pub output_cap: usize,
+    /// Address-space limit per test process, in bytes.
+    pub memory_limit: Option<u64>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            wall_limit: Duration::from_secs(10),
+            jobs: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            output_cap: 64 * 1024,
+            memory_limit: Some(4 << 30),
+        }
+    }
+}
+
+/// How a test process ended, before it is put in words.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ending {
+    /// The checker's record, nonce checked: `pass`, `fail`, `todo`,
+    /// `blocking` or `hang`, with its message.
+    Reported { outcome: String, message: String, exit: ExitKind },
+    /// No record: the process ended some other way.
+    Unreported { exit: ExitKind },
+}
+
+/// How the process itself ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitKind {
+    Success,
+    Code(i32),
+    Signal(i32),
+    /// Killed by the runner at the wall-clock limit.
+    Killed,
+}
+
+/// One test, run.
+#[derive(Debug, Clone)]
+pub struct TestRun {
+    pub name: String,
+    pub ending: Ending,
+    /// Virtual time the test body took, when it reported one.
+    pub virtual_ms: Option<f64>,
+    pub wall: Duration,
+    /// stdout then stderr, capped.
+    pub output: String,
+    pub truncated: bool,
+}
+
+/// The tests in a libtest binary, from `--list --format terse`.
+pub fn list_tests(binary: &Path) -> Result<Vec<String>> {
+    let out = Command::new(binary)
+        .args(["--list", "--format", "terse"])
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("listing the tests in {}", binary.display()))?;
+    if !out.status.success() {
+        bail!("{} --list failed: {}", binary.display(), String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.strip_suffix(": test"))
+        .map(str::to_string)
+        .collect())
+}
+
+/// Runs every `(binary, test)` pair, `options.jobs` at a time; results come
+/// back in the order given.
+pub fn run_all(tests: &[(PathBuf, String)], options: &RunOptions) -> Result<Vec<TestRun>> {
+    let scratch = ScratchDir::new()?;
+    let queue: Arc<Mutex<VecDeque<(usize, PathBuf, String)>>> = Arc::new(Mutex::new(
+        tests.iter().enumerate().map(|(i, (b, t))| (i, b.clone(), t.clone())).collect(),
+    ));
+    let results: Arc<Mutex<Vec<Option<TestRun>>>> = Arc::new(Mutex::new(vec![None; tests.len()]));
+    let errors: Arc<Mutex<Vec<anyhow::Error>>> = Arc::default();
+    std::thread::scope(|scope| {
+        for _ in 0..options.jobs.max(1) {
+            let (queue, results, errors, scratch) = (&queue, &results, &errors, &scratch);
+            scope.spawn(move || {
+                loop {
+                    let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+                    let Some((i, binary, name)) = next else { break };
+                    match run_one(&binary, &name, i, &scratch.0, options) {
+                        Ok(run) => results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(run),
+                        Err(e) => errors.lock().unwrap_or_else(|e| e.into_inner()).push(e),
+                    }
+                }
+            });
+        }
+    });
+    if let Some(e) = errors.lock().unwrap_or_else(|e| e.into_inner()).pop() {
+        return Err(e);
+    }
+    let results = std::mem::take(&mut *results.lock().unwrap_or_else(|e| e.into_inner()));
+    Ok(results.into_iter().flatten().collect())
+}
+
+/// A private directory for the result files of one run, removed after.
+struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    fn new() -> Result<Self> {
+        let dir = std::env::temp_dir().join(format!("awaitlings-run-{}-{}", std::process::id(), nonce()));
+        fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        Ok(ScratchDir(dir))
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// 128 random bits, hex.
+fn nonce() -> String {
+    let mut bytes = [0u8; 16];
+    let read = fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
+    if read.is_err() {
+        let seed = format!("{:?}{}", Instant::now(), std::process::id());
+        for (i, b) in seed.bytes().enumerate() {
+            bytes[i % 16] ^= b.rotate_left(i as u32);
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn run_one(binary: &Path, name: &str, index: usize, scratch: &Path, options: &RunOptions) -> Result<TestRun> {
+    let report = scratch.join(format!("{index}.report"));
+    fs::write(&report, "").with_context(|| format!("creating {}", report.display()))?;
+    let nonce = nonce();
+    // The checker's own watchdog fires first, so it can say *why* the test
+    // hung; the runner's kill is the backstop.
+    let watchdog_ms = (options.wall_limit.as_millis() as u64 * 8 / 10).max(100);
+
+    let mut cmd = Command::new(binary);
+    cmd.args(["--exact", name, "--test-threads", "1", "--color", "never"])
+        .env("AWAITLINGS_REPORT", &report)
+        .env("AWAITLINGS_NONCE", &nonce)
+        .env("AWAITLINGS_WALL_LIMIT_MS", watchdog_ms.to_string())
+        .env("RUST_BACKTRACE", "0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let memory_limit = options.memory_limit;
+    // SAFETY: between fork and exec we only make async-signal-safe calls.
+    unsafe {
+        cmd.pre_exec(move || {
+            // Its own process group, so a kill takes its children too.
+            libc::setpgid(0, 0);
+            if let Some(bytes) = memory_limit {
+                let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
+                libc::setrlimit(libc::RLIMIT_AS, &limit);
+            }
+            Ok(())
+        });
+    }
+    let started = Instant::now();
+    let mut child = cmd.spawn().with_context(|| format!("starting {}", binary.display()))?;
+    let cap = options.output_cap;
+    let out = child.stdout.take().map(|s| std::thread::spawn(move || read_capped(s, cap)));
+    let err = child.stderr.take().map(|s| std::thread::spawn(move || read_capped(s, cap)));
+    let (status, killed) = wait_with_limit(&mut child, options.wall_limit)?;
+    let wall = started.elapsed();
+    let (out, out_cut) = out.and_then(|h| h.join().ok()).unwrap_or_default();
+    let (err, err_cut) = err.and_then(|h| h.join().ok()).unwrap_or_default();
+
+    let exit = if killed {
+        ExitKind::Killed
+    } else if status.success() {
+        ExitKind::Success
+    } else if let Some(code) = status.code() {
+        ExitKind::Code(code)
+    } else {
+        ExitKind::Signal(status.signal().unwrap_or(0))
+    };
+    let record = read_record(&report, &nonce);
+    let virtual_ms = record.as_ref().and_then(|r| r["virtual_ms"].as_f64());
+    let ending = match record {
+        Some(r) => Ending::Reported {
+            outcome: r["outcome"].as_str().unwrap_or("fail").to_string(),
+            message: r["message"].as_str().unwrap_or_default().to_string(),
+            exit,
+        },
+        None => Ending::Unreported { exit },
+    };
+    let mut output = out;
+    if !err.is_empty() {
+        if !output.is_empty() && !output.ends_with('\n') {
+            output.push('\n');
+        }
+        output.push_str(&err);
+    }
+    Ok(TestRun { name: name.to_string(), ending, virtual_ms, wall, output, truncated: out_cut || err_cut })
+}
+
+/// The checker's record, if one carries our nonce. Anything else in the
+/// file (a forged line without the nonce) is ignored.
+fn read_record(path: &Path, nonce: &str) -> Option<Value> {
+    let text = fs::read_to_string(path).ok()?;
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["nonce"].as_str() == Some(nonce))
+}
+
+fn read_capped(mut stream: impl Read, cap: usize) -> (String, bool) {
+    let mut kept = Vec::new();
+    let mut buf = [0u8; 8192];
+    let mut truncated = false;
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                let room = cap.saturating_sub(kept.len());
+                kept.extend_from_slice(&buf[..n.min(room)]);
+                truncated |= n > room;
+            }
+        }
+    }
+    (String::from_utf8_lossy(&kept).into_owned(), truncated)
+}
+
+/// Waits for the child; past `limit` kills its whole process group.
+fn wait_with_limit(child: &mut Child, limit: Duration) -> Result<(ExitStatus, bool)> {
+    let deadline = Instant::now() + limit;
+    let mut pause = Duration::from_micros(200);
+    loop {
+        if let Some(status) = child.try_wait().context("waiting for a test process")? {
+            // Anything the test left behind in its group (a spawned `sleep`
+            // holding our pipes open) goes with it.
+            // SAFETY: a plain syscall on the process group we created.
+            unsafe {
+                libc::kill(-(child.id() as i32), libc::SIGKILL);
+            }
+            return Ok((status, false));
+        }
+        if Instant::now() >= deadline {
+            // SAFETY: plain syscalls on a process group we created.
+            unsafe {
+                libc::kill(-(child.id() as i32), libc::SIGKILL);
+            }
+            let _ = child.kill();
+            let status = child.wait().context("reaping a killed test process")?;
+            return Ok((status, true));
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(10));
+    }
+}

@@ -1,0 +1,96 @@
+//! Staged copies of the course.
+//!
+//! `verify` and `grade` never build in the course itself: they build a copy
+//! (under `target/awaitlings/stage/`) into which they lay one exercise's
+//! `src/` from elsewhere (a solution, a mutant, a student's submission).
+//! Tests, Cargo.toml and the checker always come from the course, so a
+//! submission that edits them changes nothing.
+//!
+//! Copies are synced, not rewritten: a file whose content did not change
+//! keeps its timestamp, so cargo rebuilds only what really changed, and
+//! dependencies are shared through the course's own target directory.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+/// Directories never copied into a stage.
+const SKIP: &[&str] = &["target", ".git", ".awaitlings-state.json"];
+
+/// A synced copy of the course.
+#[derive(Debug)]
+pub struct Stage {
+    pub root: PathBuf,
+}
+
+impl Stage {
+    /// Syncs a copy of the course at `course_root` into `dest`.
+    pub fn prepare(course_root: &Path, dest: &Path) -> Result<Stage> {
+        let files = collect(course_root, &|rel: &Path| {
+            rel.components().next().is_some_and(|c| SKIP.iter().any(|s| c.as_os_str() == *s))
+        })?;
+        sync(dest, &files)?;
+        Ok(Stage { root: dest.to_path_buf() })
+    }
+
+    /// Makes `exercise_dir/src` in the stage hold exactly the files of
+    /// `src_dir`, with `lib.rs` replaced by `lib_override` if given.
+    pub fn lay_src(&self, exercise_dir: &Path, src_dir: &Path, lib_override: Option<&Path>) -> Result<()> {
+        let mut files = collect(src_dir, &|_| false)?;
+        if let Some(lib) = lib_override {
+            files.insert(PathBuf::from("lib.rs"), fs::read(lib).with_context(|| format!("reading {}", lib.display()))?);
+        }
+        sync(&self.root.join(exercise_dir).join("src"), &files)
+    }
+}
+
+/// Every file under `dir` (relative path → content), skipping what `skip`
+/// says, and never following symbolic links.
+pub fn collect(dir: &Path, skip: &dyn Fn(&Path) -> bool) -> Result<BTreeMap<PathBuf, Vec<u8>>> {
+    let mut files = BTreeMap::new();
+    let mut pending = vec![PathBuf::new()];
+    while let Some(rel) = pending.pop() {
+        let abs = dir.join(&rel);
+        for entry in fs::read_dir(&abs).with_context(|| format!("reading {}", abs.display()))? {
+            let entry = entry.with_context(|| format!("reading {}", abs.display()))?;
+            let rel = rel.join(entry.file_name());
+            if skip(&rel) {
+                continue;
+            }
+            let kind = entry.file_type().with_context(|| format!("inspecting {}", entry.path().display()))?;
+            if kind.is_dir() {
+                pending.push(rel);
+            } else if kind.is_file() {
+                let content = fs::read(entry.path()).with_context(|| format!("reading {}", entry.path().display()))?;
+                files.insert(rel, content);
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// Makes `dest` hold exactly `files`: writes what differs, removes the rest.
+pub fn sync(dest: &Path, files: &BTreeMap<PathBuf, Vec<u8>>) -> Result<()> {
+    fs::create_dir_all(dest).with_context(|| format!("creating {}", dest.display()))?;
+    let existing = collect(dest, &|rel: &Path| {
+        rel.components().next().is_some_and(|c| c.as_os_str() == "target")
+    })?;
+    for rel in existing.keys() {
+        if !files.contains_key(rel) {
+            fs::remove_file(dest.join(rel)).with_context(|| format!("removing {}", dest.join(rel).display()))?;
+        }
+    }
+    for (rel, content) in files {
+        if existing.get(rel) == Some(content) {
+            continue;
+        }
+        let path = dest.join(rel);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        }
+        fs::write(&path, content).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}

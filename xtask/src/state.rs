@@ -1,0 +1,62 @@
+//! The learner's progress: a small JSON file at the course root, ignored
+//! by git. Losing it loses nothing but the record; an exercise renamed or
+//! removed since is simply forgotten.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::course::Course;
+
+pub const FILE: &str = ".awaitlings-state.json";
+
+/// Where an exercise stands for the learner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Done,
+    Failing,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct State {
+    /// By exercise name; not started when absent.
+    #[serde(default)]
+    pub exercises: BTreeMap<String, Status>,
+}
+
+fn path(root: &Path) -> PathBuf {
+    root.join(FILE)
+}
+
+impl State {
+    /// The saved state; a missing or unreadable file is a fresh start.
+    pub fn load(root: &Path) -> State {
+        fs::read_to_string(path(root)).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default()
+    }
+
+    pub fn save(&self, root: &Path) -> Result<()> {
+        let text = serde_json::to_string_pretty(self).context("encoding the progress file")?;
+        fs::write(path(root), text + "\n").with_context(|| format!("writing {}", path(root).display()))
+    }
+
+    pub fn status(&self, name: &str) -> Option<Status> {
+        self.exercises.get(name).copied()
+    }
+
+    pub fn record(&mut self, name: &str, status: Status) {
+        self.exercises.insert(name.to_string(), status);
+    }
+
+    /// The first exercise, in course order, that is not done.
+    pub fn current<'c>(&self, course: &'c Course) -> Option<&'c crate::course::Exercise> {
+        course.exercises.iter().find(|e| self.status(&e.name) != Some(Status::Done))
+    }
+
+    pub fn done_count(&self, course: &Course) -> usize {
+        course.exercises.iter().filter(|e| self.status(&e.name) == Some(Status::Done)).count()
+    }
+}
