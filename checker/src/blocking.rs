@@ -17,12 +17,28 @@
 
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+/// Wall time (ns) spent where the learner is not to blame: printing a
+/// panic, with a backtrace when RUST_BACKTRACE is set, can take longer than
+/// the threshold inside an honest poll (a test whose job panics on purpose).
+static EXCUSED_NS: AtomicU64 = AtomicU64::new(0);
+
+/// Takes `spent` off whatever busy stretch it fell in.
+pub(crate) fn excuse(spent: Duration) {
+    EXCUSED_NS.fetch_add(spent.as_nanos() as u64, Ordering::Relaxed);
+}
+
+/// Run-queue wait plus excused time, in ns: what a stretch does not count.
+fn not_counted(path: Option<&PathBuf>) -> u64 {
+    runqueue_wait(path) + EXCUSED_NS.load(Ordering::Relaxed)
+}
 
 #[derive(Debug, Default)]
 struct Stretches {
     /// Set while the executor thread is busy: since when, and its run-queue
-    /// wait (ns) at that moment.
+    /// wait plus excused time (ns) at that moment.
     busy_since: Option<(Instant, u64)>,
     longest: Duration,
 }
@@ -54,7 +70,7 @@ impl Detector {
                     .map(|tid| PathBuf::from(format!("/proc/self/task/{}/schedstat", tid.to_string_lossy())))
             })
             .filter(|p| p.exists());
-        let start = (Instant::now(), runqueue_wait(schedstat.as_ref()));
+        let start = (Instant::now(), not_counted(schedstat.as_ref()));
         Detector {
             stretches: Mutex::new(Stretches { busy_since: Some(start), longest: Duration::ZERO }),
             schedstat,
@@ -67,13 +83,13 @@ impl Detector {
 
     /// The executor woke up: a busy stretch begins.
     pub(crate) fn unparked(&self) {
-        let wait = runqueue_wait(self.schedstat.as_ref());
+        let wait = not_counted(self.schedstat.as_ref());
         self.lock().busy_since = Some((Instant::now(), wait));
     }
 
     /// The executor has nothing left to poll: the busy stretch ends.
     pub(crate) fn parked(&self) {
-        let wait = runqueue_wait(self.schedstat.as_ref());
+        let wait = not_counted(self.schedstat.as_ref());
         let mut s = self.lock();
         if let Some((since, wait_then)) = s.busy_since.take() {
             let stretch =
@@ -88,11 +104,20 @@ impl Detector {
         self.lock().longest.max(current.unwrap_or_default())
     }
 
-    /// How long the executor has been busy without a break, if it is busy.
+    /// How long, in plain wall time, the executor has been busy without a
+    /// break, if it is busy. A deadlocked executor is parked, so any long
+    /// busy stretch here means a spin, however little CPU a loaded machine
+    /// gave it.
+    pub(crate) fn current_raw(&self) -> Option<Duration> {
+        self.lock().busy_since.map(|(since, _)| since.elapsed())
+    }
+
+    /// How long the executor has been busy without a break, if it is busy,
+    /// less the time it waited for a CPU.
     pub(crate) fn current(&self) -> Option<Duration> {
         let since = self.lock().busy_since;
         since.map(|(since, wait_then)| {
-            let wait = runqueue_wait(self.schedstat.as_ref());
+            let wait = not_counted(self.schedstat.as_ref());
             since.elapsed().saturating_sub(Duration::from_nanos(wait.saturating_sub(wait_then)))
         })
     }

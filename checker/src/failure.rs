@@ -103,7 +103,9 @@ pub(crate) fn install_hook() {
             LAST_PANIC.with_borrow_mut(|last| {
                 last.get_or_insert(located);
             });
+            let printing = std::time::Instant::now();
             default(info);
+            crate::blocking::excuse(printing.elapsed());
         }));
     });
 }

@@ -7,8 +7,10 @@
 //! submission that edits them changes nothing.
 //!
 //! Copies are synced, not rewritten: a file whose content did not change
-//! keeps its timestamp, so cargo rebuilds only what really changed, and
-//! dependencies are shared through the course's own target directory.
+//! keeps its timestamp, so cargo rebuilds only what really changed. Each
+//! stage keeps its own `target/`: cargo hashes path packages relative to
+//! their workspace root, so two copies of the course sharing a target
+//! directory would overwrite each other's artifacts and fingerprints.
 
 use std::collections::BTreeMap;
 use std::fs;

@@ -93,18 +93,22 @@ where
 {
     // MUTANT: spawns each job and returns at the first error, but dropping
     // a JoinHandle detaches its task: the others keep running.
-    let mut handles: Vec<_> = jobs.into_iter().map(tokio::spawn).collect();
-    let mut results: Vec<Option<T>> = (0..handles.len()).map(|_| None).collect();
-    let mut left = handles.len();
-    while left > 0 {
-        let (out, i, _) = futures::future::select_all(handles.iter_mut()).await;
-        left -= 1;
+    use futures::StreamExt;
+    let mut pending: futures::stream::FuturesUnordered<_> = jobs
+        .into_iter()
+        .enumerate()
+        .map(|(i, job)| {
+            let handle = tokio::spawn(job);
+            async move { (i, handle.await) }
+        })
+        .collect();
+    let mut results: Vec<Option<T>> = (0..pending.len()).map(|_| None).collect();
+    while let Some((i, out)) = pending.next().await {
         match out {
             Ok(Ok(v)) => results[i] = Some(v),
             Ok(Err(e)) => return Err(e),
             Err(p) => std::panic::resume_unwind(p.into_panic()),
         }
-        let _ = &mut handles;
     }
     Ok(results.into_iter().map(Option::unwrap).collect())
 }
