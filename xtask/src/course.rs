@@ -171,11 +171,15 @@ fn parse_dir_name(dir: &str) -> Option<(u32, &str)> {
 fn load_exercise(root: &Path, dir_name: &str, number: u32, name: &str) -> Result<Exercise> {
     let dir = Path::new("exercises").join(dir_name);
     let manifest_path = root.join(&dir).join("exercise.toml");
-    let text = fs::read_to_string(&manifest_path).with_context(|| format!("reading {}", manifest_path.display()))?;
-    let manifest: Manifest = toml::from_str(&text).with_context(|| format!("parsing {}", manifest_path.display()))?;
+    let text =
+        fs::read_to_string(&manifest_path).with_context(|| format!("reading {}", manifest_path.display()))?;
+    let manifest: Manifest =
+        toml::from_str(&text).with_context(|| format!("parsing {}", manifest_path.display()))?;
     let cargo_path = root.join(&dir).join("Cargo.toml");
-    let cargo = fs::read_to_string(&cargo_path).with_context(|| format!("reading {}", cargo_path.display()))?;
-    let package = package_name(&cargo).with_context(|| format!("no [package] name in {}", cargo_path.display()))?;
+    let cargo =
+        fs::read_to_string(&cargo_path).with_context(|| format!("reading {}", cargo_path.display()))?;
+    let package =
+        package_name(&cargo).with_context(|| format!("no [package] name in {}", cargo_path.display()))?;
     Ok(Exercise {
         number,
         name: name.to_string(),

@@ -40,7 +40,9 @@ pub fn evaluate(
                 }
             }
             // Present tests task by task, in the order exercise.toml gives.
-            tests.sort_by_key(|(_, name)| (exercise.task_of(name).map_or(usize::MAX, |(i, _)| i), name.clone()));
+            tests.sort_by_key(|(_, name)| {
+                (exercise.task_of(name).map_or(usize::MAX, |(i, _)| i), name.clone())
+            });
             let runs = runner::run_all(&tests, run_options)?;
             Ok(ExerciseResult::from_runs(exercise, runs, run_options.wall_limit))
         }
@@ -52,7 +54,8 @@ pub fn evaluate(
 pub fn test_names_in_source(tests_dir: &Path) -> Vec<String> {
     let mut names = Vec::new();
     let Ok(entries) = fs::read_dir(tests_dir) else { return names };
-    let mut files: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "rs")).collect();
+    let mut files: Vec<PathBuf> =
+        entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "rs")).collect();
     files.sort();
     for file in files {
         let Ok(text) = fs::read_to_string(&file) else { continue };
@@ -60,7 +63,9 @@ pub fn test_names_in_source(tests_dir: &Path) -> Vec<String> {
         for line in text.lines().map(str::trim) {
             if line.starts_with("#[test]") {
                 after_test_attr = true;
-            } else if after_test_attr && let Some(rest) = line.strip_prefix("fn ").or_else(|| line.strip_prefix("async fn ")) {
+            } else if after_test_attr
+                && let Some(rest) = line.strip_prefix("fn ").or_else(|| line.strip_prefix("async fn "))
+            {
                 let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
                 names.push(name);
                 after_test_attr = false;
@@ -78,7 +83,8 @@ mod tests {
     fn finds_test_functions_in_source() {
         let dir = std::env::temp_dir().join(format!("awaitlings-names-{}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
-        fs::write(dir.join("t.rs"), "#[test]\nfn a_b() {}\nfn helper() {}\n#[test]\n#[ignore]\nfn c() {}\n").unwrap();
+        fs::write(dir.join("t.rs"), "#[test]\nfn a_b() {}\nfn helper() {}\n#[test]\n#[ignore]\nfn c() {}\n")
+            .unwrap();
         assert_eq!(test_names_in_source(&dir), vec!["a_b", "c"]);
         fs::remove_dir_all(&dir).unwrap();
     }

@@ -109,7 +109,9 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         Some(Command::Check { name, solution, verbose, wall_limit }) => {
             commands::check::run(&course, &CheckArgs { name, solution, verbose, wall_limit })
         }
-        Some(Command::Hint { name, level, task }) => commands::hint::run(&course, &name, level, task.as_deref()),
+        Some(Command::Hint { name, level, task }) => {
+            commands::hint::run(&course, &name, level, task.as_deref())
+        }
         Some(Command::Verify { names, wall_limit }) => commands::verify::run(&course, &names, wall_limit),
     }
 }

@@ -188,7 +188,9 @@ fn describe_exit(exit: ExitKind, secs: f64) -> String {
     match exit {
         ExitKind::Success => "exited with code 0".into(),
         ExitKind::Code(code) => format!("exited with code {code}"),
-        ExitKind::Signal(6) => "aborted (std::process::abort, a panic while panicking, or a failed allocation)".into(),
+        ExitKind::Signal(6) => {
+            "aborted (std::process::abort, a panic while panicking, or a failed allocation)".into()
+        }
         ExitKind::Signal(9) => "was killed (SIGKILL)".into(),
         ExitKind::Signal(11) => "crashed with a segmentation fault (a stack overflow?)".into(),
         ExitKind::Signal(signal) => format!("was killed by signal {signal}"),

@@ -99,9 +99,8 @@ pub fn list_tests(binary: &Path) -> Result<Vec<String>> {
 /// back in the order given.
 pub fn run_all(tests: &[(PathBuf, String)], options: &RunOptions) -> Result<Vec<TestRun>> {
     let scratch = ScratchDir::new()?;
-    let queue: Arc<Mutex<VecDeque<(usize, PathBuf, String)>>> = Arc::new(Mutex::new(
-        tests.iter().enumerate().map(|(i, (b, t))| (i, b.clone(), t.clone())).collect(),
-    ));
+    let queue: Arc<Mutex<VecDeque<(usize, PathBuf, String)>>> =
+        Arc::new(Mutex::new(tests.iter().enumerate().map(|(i, (b, t))| (i, b.clone(), t.clone())).collect()));
     let results: Arc<Mutex<Vec<Option<TestRun>>>> = Arc::new(Mutex::new(vec![None; tests.len()]));
     let errors: Arc<Mutex<Vec<anyhow::Error>>> = Arc::default();
     std::thread::scope(|scope| {

@@ -42,7 +42,10 @@ impl Stage {
     pub fn lay_src(&self, exercise_dir: &Path, src_dir: &Path, lib_override: Option<&Path>) -> Result<()> {
         let mut files = collect(src_dir, &|_| false)?;
         if let Some(lib) = lib_override {
-            files.insert(PathBuf::from("lib.rs"), fs::read(lib).with_context(|| format!("reading {}", lib.display()))?);
+            files.insert(
+                PathBuf::from("lib.rs"),
+                fs::read(lib).with_context(|| format!("reading {}", lib.display()))?,
+            );
         }
         sync(&self.root.join(exercise_dir).join("src"), &files)
     }
@@ -65,7 +68,8 @@ pub fn collect(dir: &Path, skip: &dyn Fn(&Path) -> bool) -> Result<BTreeMap<Path
             if kind.is_dir() {
                 pending.push(rel);
             } else if kind.is_file() {
-                let content = fs::read(entry.path()).with_context(|| format!("reading {}", entry.path().display()))?;
+                let content =
+                    fs::read(entry.path()).with_context(|| format!("reading {}", entry.path().display()))?;
                 files.insert(rel, content);
             }
         }
@@ -76,12 +80,12 @@ pub fn collect(dir: &Path, skip: &dyn Fn(&Path) -> bool) -> Result<BTreeMap<Path
 /// Makes `dest` hold exactly `files`: writes what differs, removes the rest.
 pub fn sync(dest: &Path, files: &BTreeMap<PathBuf, Vec<u8>>) -> Result<()> {
     fs::create_dir_all(dest).with_context(|| format!("creating {}", dest.display()))?;
-    let existing = collect(dest, &|rel: &Path| {
-        rel.components().next().is_some_and(|c| c.as_os_str() == "target")
-    })?;
+    let existing =
+        collect(dest, &|rel: &Path| rel.components().next().is_some_and(|c| c.as_os_str() == "target"))?;
     for rel in existing.keys() {
         if !files.contains_key(rel) {
-            fs::remove_file(dest.join(rel)).with_context(|| format!("removing {}", dest.join(rel).display()))?;
+            fs::remove_file(dest.join(rel))
+                .with_context(|| format!("removing {}", dest.join(rel).display()))?;
         }
     }
     for (rel, content) in files {

@@ -89,7 +89,11 @@ fn check_passes_a_finished_exercise_and_records_it() {
         .args(["check", "passing"])
         .assert()
         .success()
-        .stdout(contains("✔ double takes one second").and(contains("1.000 s virtual")).and(contains("all 1 pass")))
+        .stdout(
+            contains("✔ double takes one second")
+                .and(contains("1.000 s virtual"))
+                .and(contains("all 1 pass")),
+        )
         .stdout(contains("next: cargo xtask check racing"));
     course.xtask().arg("list").assert().success().stdout(contains("done").and(contains("1 of 5 done")));
     course.xtask().assert().success().stdout(contains("current   02 racing"));
@@ -145,7 +149,11 @@ fn check_ends_hangs_and_spins_in_bounded_time_and_says_which() {
         .code(1)
         .stdout(contains("✘ wait returns").and(contains("deadlock")))
         .stdout(contains("✘ spin returns").and(contains("endless loop")))
-        .stdout(contains("✘ block returns").and(contains("blocked the executor")).and(contains("std::thread::sleep")));
+        .stdout(
+            contains("✘ block returns")
+                .and(contains("blocked the executor"))
+                .and(contains("std::thread::sleep")),
+        );
     assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
 }
 

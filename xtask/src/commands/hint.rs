@@ -37,11 +37,7 @@ pub fn run(course: &Course, name: &str, level: usize, task: Option<&str>) -> Res
     }
     let filter = task.map(|t| format!(" --task {t}")).unwrap_or_default();
     if more {
-        println!(
-            "\n  stuck still? cargo xtask hint {} --level {}{filter}",
-            exercise.name,
-            level + 1
-        );
+        println!("\n  stuck still? cargo xtask hint {} --level {}{filter}", exercise.name, level + 1);
     } else {
         println!("\n  that was the last hint. The README has pitfalls: {}/README.md", exercise.dir.display());
     }

@@ -20,6 +20,10 @@ pub fn run(course: &Course) -> Result<bool> {
         println!(" {marker} {:<3} {:<20} {:<40} {status}", format!("{:02}", e.number), e.name, e.idiom);
     }
     let done = state.done_count(course);
-    println!("\n   {} {done} of {} done", style::bar(done, course.exercises.len(), 20), course.exercises.len());
+    println!(
+        "\n   {} {done} of {} done",
+        style::bar(done, course.exercises.len(), 20),
+        course.exercises.len()
+    );
     Ok(true)
 }

@@ -50,12 +50,23 @@ pub fn run(course: &Course, names: &[String], wall_limit: Option<Duration>) -> R
     let mut problems = 0;
     for exercise in exercises {
         println!("{}", crate::report::human::heading(exercise));
-        let verifier = Verifier { course, exercise, stage: &stage, compile_options: &compile_options, run_options: &run_options };
+        let verifier = Verifier {
+            course,
+            exercise,
+            stage: &stage,
+            compile_options: &compile_options,
+            run_options: &run_options,
+        };
         let found = verifier.verify()?;
         problems += found;
     }
     if problems == 0 {
-        println!("{}", style::green("verify: every test fails on its stub, passes on its solution, and every mutant is caught"));
+        println!(
+            "{}",
+            style::green(
+                "verify: every test fails on its stub, passes on its solution, and every mutant is caught"
+            )
+        );
     } else {
         println!("{}", style::red(&format!("verify: {problems} problem(s), listed above with ✘")));
     }
@@ -96,13 +107,17 @@ impl Verifier<'_> {
         if let Some(errors) = &stub.compile_error {
             problems += problem(&format!("the stub does not compile:\n{errors}"));
         } else {
-            let passing: Vec<&str> = stub.tests.iter().filter(|t| t.kind.passed()).map(|t| t.name.as_str()).collect();
+            let passing: Vec<&str> =
+                stub.tests.iter().filter(|t| t.kind.passed()).map(|t| t.name.as_str()).collect();
             if passing.is_empty() && !stub.tests.is_empty() {
                 ok(&format!("stub: all {} tests fail", stub.tests.len()));
             } else if stub.tests.is_empty() {
                 problems += problem("the exercise has no tests");
             } else {
-                problems += problem(&format!("these tests pass on the stub, so they check nothing: {}", passing.join(", ")));
+                problems += problem(&format!(
+                    "these tests pass on the stub, so they check nothing: {}",
+                    passing.join(", ")
+                ));
             }
         }
         problems += self.check_manifest(&stub);
@@ -126,7 +141,8 @@ impl Verifier<'_> {
 
         let mutants = mutants(&course.root.join(exercise.solution_dir()).join("mutants"))?;
         if mutants.is_empty() {
-            problems += problem("no mutants in solutions/NAME/mutants/: add wrong answers a learner would write");
+            problems +=
+                problem("no mutants in solutions/NAME/mutants/: add wrong answers a learner would write");
         }
         for mutant in &mutants {
             let label = mutant.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
@@ -135,12 +151,16 @@ impl Verifier<'_> {
                 problems += problem(&format!("mutant {label} does not compile:\n{}", indent(errors)));
                 continue;
             }
-            let caught: Vec<&str> = result.tests.iter().filter(|t| !t.kind.passed()).map(|t| t.name.as_str()).collect();
+            let caught: Vec<&str> =
+                result.tests.iter().filter(|t| !t.kind.passed()).map(|t| t.name.as_str()).collect();
             if caught.is_empty() {
-                problems += problem(&format!("mutant {label} survives: no test fails on it. Add a test that catches it."));
+                problems += problem(&format!(
+                    "mutant {label} survives: no test fails on it. Add a test that catches it."
+                ));
             } else {
                 let shown: Vec<&str> = caught.iter().take(3).copied().collect();
-                let more = if caught.len() > 3 { format!(" and {} more", caught.len() - 3) } else { String::new() };
+                let more =
+                    if caught.len() > 3 { format!(" and {} more", caught.len() - 3) } else { String::new() };
                 ok(&format!("mutant {label}: caught by {}{more}", shown.join(", ")));
             }
         }
@@ -165,11 +185,13 @@ impl Verifier<'_> {
                 ));
             }
             if !stub.tests.iter().any(|t| t.task.as_deref() == Some(task.name.as_str())) {
-                problems += problem(&format!("task {} has no test (test names start with the task name)", task.name));
+                problems +=
+                    problem(&format!("task {} has no test (test names start with the task name)", task.name));
             }
         }
         for t in stub.tests.iter().filter(|t| t.task.is_none()) {
-            problems += problem(&format!("test {} belongs to no task: start its name with a task's name", t.name));
+            problems +=
+                problem(&format!("test {} belongs to no task: start its name with a task's name", t.name));
         }
         for name in exercise.pointed_tests() {
             if !stub.tests.iter().any(|t| t.name == name) {

@@ -1,0 +1,183 @@
+//! The guards around a test, seen from outside: each case runs as a child
+//! process (this same binary, one `#[ignore]`d test) with the runner's
+//! result channel, as `cargo xtask check` runs it.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use checker::Limits;
+
+/// The record the checker wrote for `test`, and the process's output.
+fn run_child(test: &str, wall_limit_ms: u64) -> (serde_json::Value, Output, Duration) {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let report: PathBuf = std::env::temp_dir().join(format!(
+        "awaitlings-guards-{}-{}.report",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::write(&report, "").unwrap();
+    let started = Instant::now();
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", test, "--ignored", "--test-threads", "1"])
+        .env("AWAITLINGS_REPORT", &report)
+        .env("AWAITLINGS_NONCE", "n0nce")
+        .env("AWAITLINGS_WALL_LIMIT_MS", wall_limit_ms.to_string())
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let text = std::fs::read_to_string(&report).unwrap();
+    let _ = std::fs::remove_file(&report);
+    let record =
+        text.lines().next().map(|l| serde_json::from_str(l).unwrap()).unwrap_or(serde_json::Value::Null);
+    (record, out, took)
+}
+
+#[test]
+#[ignore = "run by deadlock_without_timers_fails_at_the_virtual_guard_at_once"]
+fn child_deadlock_without_timers() {
+    checker::run(async {
+        let (_tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let _ = rx.await;
+    });
+}
+
+/// The virtual guard is itself a timer, so on the paused clock a deadlock
+/// jumps straight to it: no real time is spent waiting.
+#[test]
+fn deadlock_without_timers_fails_at_the_virtual_guard_at_once() {
+    let (record, out, took) = run_child("child_deadlock_without_timers", 3000);
+    assert_eq!(record["outcome"], "fail", "{record}");
+    assert_eq!(record["nonce"], "n0nce");
+    assert_eq!(record["virtual_ms"], 600_000.0, "{record}");
+    assert!(record["message"].as_str().unwrap().contains("deadlock"), "{record}");
+    assert!(!out.status.success());
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+}
+
+#[test]
+#[ignore = "run by spin_ends_at_the_watchdog"]
+fn child_spin() {
+    checker::run(async {
+        loop {
+            std::hint::spin_loop();
+        }
+    });
+}
+
+#[test]
+fn spin_ends_at_the_watchdog() {
+    let (record, _, took) = run_child("child_spin", 300);
+    assert_eq!(record["outcome"], "hang", "{record}");
+    assert!(record["message"].as_str().unwrap().contains("endless loop"), "{record}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+}
+
+#[test]
+#[ignore = "run by deadlock_with_timers_fails_at_the_exact_virtual_guard"]
+fn child_deadlock_with_timers() {
+    let limits = Limits { virtual_limit: Duration::from_secs(30), ..Limits::default() };
+    checker::run_with(limits, async {
+        let (_tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let ticker = async {
+            loop {
+                tokio::time::sleep(Duration::from_secs(7)).await;
+            }
+        };
+        tokio::select! {
+            _ = rx => {}
+            _ = ticker => {}
+        }
+    });
+}
+
+#[test]
+fn deadlock_with_timers_fails_at_the_exact_virtual_guard() {
+    let (record, _, took) = run_child("child_deadlock_with_timers", 5000);
+    assert_eq!(record["outcome"], "fail", "{record}");
+    assert_eq!(record["virtual_ms"], 30000.0, "{record}");
+    assert!(record["message"].as_str().unwrap().contains("still not finished after 30.000 s"), "{record}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+}
+
+#[test]
+#[ignore = "run by thread_sleep_is_reported_as_blocking"]
+fn child_thread_sleep() {
+    checker::run(async {
+        std::thread::sleep(Duration::from_millis(250));
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    });
+}
+
+#[test]
+fn thread_sleep_is_reported_as_blocking() {
+    let (record, _, _) = run_child("child_thread_sleep", 5000);
+    assert_eq!(record["outcome"], "blocking", "{record}");
+    let message = record["message"].as_str().unwrap();
+    assert!(message.contains("blocked the executor for 0.2 s") || message.contains("for 0.3 s"), "{message}");
+    assert!(message.contains("std::thread::sleep"), "{message}");
+}
+
+#[test]
+#[ignore = "run by todo_is_reported_with_its_task"]
+fn child_todo() {
+    checker::run(async { todo!("task 2 (concurrent)") });
+}
+
+#[test]
+fn todo_is_reported_with_its_task() {
+    let (record, out, _) = run_child("child_todo", 5000);
+    assert_eq!(record["outcome"], "todo", "{record}");
+    assert_eq!(record["message"], "task 2 (concurrent)");
+    // No backtrace and no "panicked at" noise: just the task.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("not yet implemented: task 2 (concurrent)"), "{stdout}");
+    assert!(!stdout.contains("panicked at"), "{stdout}");
+}
+
+#[test]
+#[ignore = "run by a_pass_is_recorded_with_its_virtual_time"]
+fn child_pass() {
+    checker::run(async { tokio::time::sleep(Duration::from_millis(1250)).await });
+}
+
+#[test]
+fn a_pass_is_recorded_with_its_virtual_time() {
+    let (record, out, _) = run_child("child_pass", 5000);
+    assert_eq!(record["outcome"], "pass", "{record}");
+    assert_eq!(record["virtual_ms"], 1250.0);
+    assert!(out.status.success());
+}
+
+#[test]
+#[ignore = "run by an_early_exit_leaves_no_record"]
+fn child_exit() {
+    checker::run(async {
+        println!("test child_exit ... ok");
+        std::process::exit(0);
+    });
+}
+
+#[test]
+fn an_early_exit_leaves_no_record() {
+    let (record, out, _) = run_child("child_exit", 5000);
+    assert!(record.is_null(), "{record}");
+    assert!(out.status.success());
+}
+
+#[test]
+#[ignore = "run by the_channel_is_hidden_from_the_code_under_test"]
+fn child_reads_env() {
+    checker::run(async {
+        assert!(std::env::var_os("AWAITLINGS_NONCE").is_none());
+        assert!(std::env::var_os("AWAITLINGS_REPORT").is_none());
+    });
+}
+
+#[test]
+fn the_channel_is_hidden_from_the_code_under_test() {
+    let (record, _, _) = run_child("child_reads_env", 5000);
+    assert_eq!(record["outcome"], "pass", "{record}");
+}
