@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod check;
+pub mod grade;
 pub mod hint;
 pub mod list;
 pub mod status;

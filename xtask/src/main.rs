@@ -8,14 +8,17 @@ mod commands;
 mod compile;
 mod course;
 mod evaluate;
+mod grading;
 mod model;
 mod report;
 mod runner;
 mod stage;
 mod state;
 mod style;
+mod submission;
 mod suggest;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -23,6 +26,7 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::UsageError;
 use crate::commands::check::CheckArgs;
+use crate::commands::grade::{self, GradeArgs};
 use crate::course::Course;
 
 /// awaitlings: async Rust exercises, graded on a virtual clock.
@@ -65,6 +69,29 @@ enum Command {
         /// Only this task's hints.
         #[arg(long, short)]
         task: Option<String>,
+    },
+    /// Grade a submission (or the working tree): per-test points, in the format you need.
+    Grade {
+        /// A student's copy of the course (or its exercises/ folder). Only exercises/*/src is taken from it.
+        #[arg(long, value_name = "DIR")]
+        submission: Option<PathBuf>,
+        /// Report format.
+        #[arg(long, value_enum, default_value_t = grade::Format::Human)]
+        format: grade::Format,
+        /// Write the report here instead of to stdout.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Real-time limit per test, in seconds (default 10).
+        #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+        wall_limit: Option<Duration>,
+        /// Memory (address space) limit per test process, in MiB (default 4096).
+        #[arg(long, value_name = "MIB")]
+        memory_limit: Option<u64>,
+        /// Tests run at once (default: the number of CPUs).
+        #[arg(long, short, value_name = "N")]
+        jobs: Option<usize>,
+        /// Exercises to grade (all when none are named).
+        exercises: Vec<String>,
     },
     /// Prove every test has teeth: fails on the stub and on every mutant, passes on the solution.
     Verify {
@@ -111,6 +138,18 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         }
         Some(Command::Hint { name, level, task }) => {
             commands::hint::run(&course, &name, level, task.as_deref())
+        }
+        Some(Command::Grade { submission, format, output, wall_limit, memory_limit, jobs, exercises }) => {
+            let args = GradeArgs {
+                submission,
+                format,
+                output,
+                exercises,
+                wall_limit,
+                memory_limit_mib: memory_limit,
+                jobs,
+            };
+            grade::run(&course, &args)
         }
         Some(Command::Verify { names, wall_limit }) => commands::verify::run(&course, &names, wall_limit),
     }

@@ -13,7 +13,8 @@
 //! directory would overwrite each other's artifacts and fingerprints.
 
 use std::collections::BTreeMap;
-use std::fs;
+use std::fs::{self, File};
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -21,20 +22,47 @@ use anyhow::{Context, Result};
 /// Directories never copied into a stage.
 const SKIP: &[&str] = &["target", ".git", ".awaitlings-state.json"];
 
-/// A synced copy of the course.
+/// A synced copy of the course, held under an exclusive lock: two grades
+/// of one course at once take turns instead of overwriting each other.
 #[derive(Debug)]
 pub struct Stage {
     pub root: PathBuf,
+    /// Released when the stage is dropped (the file closes).
+    _lock: File,
+}
+
+fn lock(dest: &Path) -> Result<File> {
+    let parent = dest.parent().unwrap_or(dest);
+    fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    let path = dest.with_extension("lock");
+    let file = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+    // SAFETY: flock on a file descriptor we own.
+    let free = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
+    if !free {
+        eprintln!("waiting for another grade or verify of this course to finish ...");
+        // SAFETY: as above; this call blocks until the lock is ours.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
+            anyhow::bail!("could not lock {}", path.display());
+        }
+    }
+    Ok(file)
 }
 
 impl Stage {
     /// Syncs a copy of the course at `course_root` into `dest`.
     pub fn prepare(course_root: &Path, dest: &Path) -> Result<Stage> {
+        let lock = lock(dest)?;
         let files = collect(course_root, &|rel: &Path| {
             rel.components().next().is_some_and(|c| SKIP.iter().any(|s| c.as_os_str() == *s))
         })?;
         sync(dest, &files)?;
-        Ok(Stage { root: dest.to_path_buf() })
+        Ok(Stage { root: dest.to_path_buf(), _lock: lock })
+    }
+
+    /// The stage's own target directory: set explicitly, so that a
+    /// `CARGO_TARGET_DIR` in the environment cannot make two stages share one.
+    pub fn target_dir(&self) -> PathBuf {
+        self.root.join("target")
     }
 
     /// Makes `exercise_dir/src` in the stage hold exactly the files of

@@ -38,10 +38,8 @@ pub fn run(course: &Course, names: &[String], wall_limit: Option<Duration>) -> R
     };
     let stage = Stage::prepare(&course.root, &course.root.join("target/awaitlings/stage/verify"))
         .context("staging a copy of the course")?;
-    // The stage builds in its own target directory: cargo hashes path
-    // packages relative to their workspace, so a stage and the course would
-    // otherwise overwrite each other's artifacts.
-    let compile_options = CompileOptions { target_dir: None, color: false, show_progress: false };
+    let compile_options =
+        CompileOptions { target_dir: Some(stage.target_dir()), color: false, show_progress: false };
     let mut run_options = RunOptions::default();
     if let Some(limit) = wall_limit {
         run_options.wall_limit = limit;

@@ -52,16 +52,9 @@ pub fn render(exercise: &Exercise, result: &ExerciseResult, verbose: bool) -> St
             let task = t.task.as_deref().unwrap_or_default();
             if !shown_todo.contains(&task) {
                 shown_todo.push(task);
-                let todo = if t.message.is_empty() { task.to_string() } else { t.message.clone() };
                 let count = task_tests.len();
                 let tests = if count == 1 { "1 test".to_string() } else { format!("{count} tests") };
-                let _ = writeln!(
-                    out,
-                    "  {} {:<56} {}",
-                    style::yellow("○"),
-                    format!("not yet implemented: {todo}"),
-                    style::dim(&tests)
-                );
+                let _ = writeln!(out, "  {} {:<56} {}", style::yellow("○"), t.message, style::dim(&tests));
             }
             continue;
         }
@@ -71,7 +64,7 @@ pub fn render(exercise: &Exercise, result: &ExerciseResult, verbose: bool) -> St
                 let _ = writeln!(out, "  {} {name:<56} {}", style::green("✔"), style::dim(&virtual_time(t)));
             }
             Kind::NotImplemented => {
-                let _ = writeln!(out, "  {} {name}: not yet implemented: {}", style::yellow("○"), t.message);
+                let _ = writeln!(out, "  {} {name}: {}", style::yellow("○"), t.message);
             }
             _ => {
                 let _ = writeln!(out, "  {} {name}", style::red("✘"));

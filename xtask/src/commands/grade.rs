@@ -1,0 +1,139 @@
+//! `cargo xtask grade`: a score an instructor can trust.
+//!
+//! Only `exercises/*/src/**` is taken from the submission and laid over a
+//! staged copy of the course (the instructor's own tests, Cargo.toml and
+//! checker); nothing in the submission directory is written. Each exercise
+//! is built on its own, each test runs in its own process under a wall-clock
+//! and a memory limit, and a pass counts only through the checker's nonce
+//! channel. A results file is written whatever happens to the submission.
+
+use std::fs;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use crate::commands::UsageError;
+use crate::compile::CompileOptions;
+use crate::course::{Course, Exercise};
+use crate::evaluate::{Site, evaluate};
+use crate::grading::{GradeReport, GradedExercise};
+use crate::report;
+use crate::runner::RunOptions;
+use crate::stage::Stage;
+use crate::submission::{Provided, Submission};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Gradescope,
+    Junit,
+}
+
+#[derive(Debug, Clone)]
+pub struct GradeArgs {
+    pub submission: Option<PathBuf>,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub exercises: Vec<String>,
+    pub wall_limit: Option<Duration>,
+    pub memory_limit_mib: Option<u64>,
+    pub jobs: Option<usize>,
+}
+
+pub fn run(course: &Course, args: &GradeArgs) -> Result<bool> {
+    let started = Instant::now();
+    let exercises: Vec<&Exercise> = if args.exercises.is_empty() {
+        course.exercises.iter().collect()
+    } else {
+        args.exercises.iter().map(|n| crate::commands::find(course, n)).collect::<Result<_>>()?
+    };
+    let submission_root = args.submission.clone().unwrap_or_else(|| course.root.clone());
+    let submission = Submission::open(&submission_root).map_err(|e| UsageError(format!("{e:#}")))?;
+
+    let mut notes = Vec::new();
+    if submission.exercises.is_none() {
+        notes.push(format!(
+            "the submission at {} has no exercises/ directory: nothing was graded but the stubs. \
+             A submission holds the course's exercises/NN-name/src/ folders.",
+            submission_root.display()
+        ));
+    }
+
+    let stage = Stage::prepare(&course.root, &course.root.join("target/awaitlings/stage/grade"))
+        .context("staging a copy of the course")?;
+    let compile_options =
+        CompileOptions { target_dir: Some(stage.target_dir()), color: false, show_progress: false };
+    let mut run_options = RunOptions::default();
+    if let Some(limit) = args.wall_limit {
+        run_options.wall_limit = limit;
+    }
+    if let Some(mib) = args.memory_limit_mib {
+        run_options.memory_limit = Some(mib << 20);
+    }
+    if let Some(jobs) = args.jobs {
+        run_options.jobs = jobs.max(1);
+    }
+
+    let mut graded = Vec::new();
+    for exercise in &exercises {
+        let stub = course.root.join(&exercise.dir).join("src");
+        let (src, submitted) = match submission.provided(exercise) {
+            Provided::Src(src) => (src, true),
+            Provided::Missing => {
+                if submission.exercises.is_some() {
+                    notes.push(format!(
+                        "{:02} {}: not in the submission; graded on the stub",
+                        exercise.number, exercise.name
+                    ));
+                }
+                (stub.clone(), false)
+            }
+            Provided::TooLarge(bytes) => {
+                notes.push(format!(
+                    "{:02} {}: src/ holds {} KiB, over the {} KiB limit; graded on the stub",
+                    exercise.number,
+                    exercise.name,
+                    bytes / 1024,
+                    crate::submission::MAX_SRC_BYTES / 1024
+                ));
+                (stub.clone(), false)
+            }
+        };
+        stage.lay_src(&exercise.dir, &src, None)?;
+        let site = Site { root: stage.root.clone(), package: exercise.package.clone() };
+        let mut result = evaluate(exercise, &site, &compile_options, &run_options)?;
+        if let Some(errors) = &mut result.compile_error {
+            // The stage is an implementation detail: show the student paths
+            // as they are in their own copy of the course.
+            let prefix = format!("{}/", stage.root.display());
+            *errors = errors.replace(&prefix, "");
+        }
+        graded.push(GradedExercise { result, submitted });
+    }
+
+    let report = GradeReport::new(graded, notes, started.elapsed().as_secs_f64());
+    let text = match args.format {
+        Format::Human => report::table::render(&report),
+        Format::Json => serde_json::to_string_pretty(&report).context("encoding the report")? + "\n",
+        Format::Gradescope => report::gradescope::render(&report),
+        Format::Junit => report::junit::render(&report),
+    };
+    match &args.output {
+        Some(path) => {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+            }
+            fs::write(path, &text).with_context(|| format!("writing {}", path.display()))?;
+            eprintln!(
+                "graded: {}/{} points; report written to {}",
+                crate::grading::points(report.score),
+                crate::grading::points(report.max_score),
+                path.display()
+            );
+        }
+        None => print!("{text}"),
+    }
+    Ok(true)
+}
