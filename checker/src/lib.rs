@@ -28,6 +28,7 @@ mod expect;
 mod failure;
 mod gantt;
 mod probe;
+mod rate;
 mod runtime;
 mod timeline;
 mod watchdog;
@@ -37,5 +38,6 @@ pub use expect::{Expected, assert_elapsed, assert_peak, assert_schedule, check_e
 pub use failure::fail;
 pub use gantt::{Bar, BarEnd};
 pub use probe::{Ending, Fate, Gauge, GaugeGuard, Probe, Probed};
+pub use rate::{Overfull, RateLimit, assert_admissions, assert_rate_limited, overfull_window};
 pub use runtime::{Limits, run, run_with};
 pub use timeline::{Job, Span, Timeline};

@@ -2,76 +2,20 @@
 //! (tests/fixtures/course): an exercise that passes, one that fails on
 //! timing, one that does not compile, one that hangs, one that cheats.
 
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use predicates::prelude::*;
 use predicates::str::contains;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").to_path_buf()
-}
+#[path = "support/fixture.rs"]
+mod support;
 
-/// A scratch copy of the fixture course, removed when dropped.
-struct Fixture {
-    dir: PathBuf,
-}
-
-impl Fixture {
-    fn new() -> Fixture {
-        static COUNT: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "awaitlings-fixture-{}-{}",
-            std::process::id(),
-            COUNT.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/course"), &dir);
-        let manifest = dir.join("Cargo.toml");
-        let checker = workspace().join("checker");
-        let text = fs::read_to_string(&manifest).unwrap().replace("@CHECKER@", checker.to_str().unwrap());
-        fs::write(&manifest, text).unwrap();
-        // The course's own lock file: the same versions, nothing to resolve.
-        fs::copy(workspace().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
-        Fixture { dir }
-    }
-
-    fn xtask(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
-        cmd.current_dir(&self.dir)
-            .env("CARGO_TARGET_DIR", workspace().join("target/xtask-fixture"))
-            .env("NO_COLOR", "1")
-            .env_remove("AWAITLINGS_ROOT")
-            .timeout(Duration::from_secs(600));
-        cmd
-    }
-}
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
+use support::Fixture;
 
 #[test]
 fn list_shows_every_exercise_and_its_status() {
-    let course = Fixture::new();
+    let course = Fixture::copy("course");
     course
         .xtask()
         .arg("list")
@@ -83,7 +27,7 @@ fn list_shows_every_exercise_and_its_status() {
 
 #[test]
 fn check_passes_a_finished_exercise_and_records_it() {
-    let course = Fixture::new();
+    let course = Fixture::copy("course");
     course
         .xtask()
         .args(["check", "passing"])
@@ -101,7 +45,7 @@ fn check_passes_a_finished_exercise_and_records_it() {
 
 #[test]
 fn check_explains_a_timing_failure_with_both_schedules() {
-    let course = Fixture::new();
+    let course = Fixture::copy("course");
     course
         .xtask()
         .args(["check", "racing"])
@@ -119,13 +63,13 @@ fn check_explains_a_timing_failure_with_both_schedules() {
 
 #[test]
 fn check_solution_runs_the_same_tests_on_the_solution() {
-    let course = Fixture::new();
+    let course = Fixture::copy("course");
     course.xtask().args(["check", "racing", "--solution"]).assert().success().stdout(contains("all 2 pass"));
 }
 
 #[test]
 fn check_shows_compile_errors_with_workspace_paths() {
-    let course = Fixture::new();
+    let course = Fixture::copy("course");
     course
         .xtask()
         .args(["check", "03"])
@@ -138,7 +82,7 @@ fn check_shows_compile_errors_with_workspace_paths() {
 
 #[test]
 fn check_ends_hangs_and_spins_in_bounded_time_and_says_which() {
-    let course = Fixture::new();
+    let course = Fixture::copy("course");
     // Build first, so the clock below measures the runs only.
     course.xtask().args(["check", "hanging", "--wall-limit", "2"]).assert().code(1);
     let started = Instant::now();
@@ -159,7 +103,7 @@ fn check_ends_hangs_and_spins_in_bounded_time_and_says_which() {
 
 #[test]
 fn check_does_not_believe_fake_output_or_an_early_exit() {
-    let course = Fixture::new();
+    let course = Fixture::copy("course");
     course
         .xtask()
         .args(["check", "cheating"])
@@ -172,7 +116,7 @@ fn check_does_not_believe_fake_output_or_an_early_exit() {
 
 #[test]
 fn a_misspelled_name_gets_a_suggestion_and_exit_2() {
-    let course = Fixture::new();
+    let course = Fixture::copy("course");
     course
         .xtask()
         .args(["check", "pasing"])
@@ -184,7 +128,7 @@ fn a_misspelled_name_gets_a_suggestion_and_exit_2() {
 
 #[test]
 fn hint_goes_one_level_at_a_time() {
-    let course = Fixture::new();
+    let course = Fixture::copy("course");
     course
         .xtask()
         .args(["hint", "racing", "--level", "2", "--task", "both"])
@@ -196,7 +140,7 @@ fn hint_goes_one_level_at_a_time() {
 
 #[test]
 fn verify_reports_a_mutant_that_survives() {
-    let course = Fixture::new();
+    let course = Fixture::copy("course");
     course
         .xtask()
         .args(["verify", "racing"])

@@ -1,0 +1,247 @@
+//! `cargo xtask grade` against hostile and broken submissions.
+//!
+//! A generated course of identical one-function exercises (`answer()`
+//! returns 42 after one virtual second), and one submission that answers
+//! each of them in a different bad way: hangs, spins, blocks, panics,
+//! exits 0, forges libtest's output, aborts, does not compile, edits the
+//! tests, eats memory, or is missing. The honest exercise must keep its full
+//! score; every other one gets 0, with the right words; the grade run ends
+//! in bounded time; the submission is left untouched.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use predicates::str::contains;
+use serde_json::Value;
+
+#[path = "support/fixture.rs"]
+mod support;
+
+use support::{Fixture, scratch, write};
+
+/// (directory, answer's body in the submission; None: not submitted).
+const CASES: &[(&str, Option<&str>)] = &[
+    ("01-honest", Some("tokio::time::sleep(Duration::from_secs(1)).await;\n    42")),
+    ("02-hangs", Some("std::future::pending::<()>().await;\n    42")),
+    ("03-spins", Some("loop {\n        std::hint::spin_loop();\n    }")),
+    ("04-blocks", Some("std::thread::sleep(Duration::from_millis(300));\n    tokio::time::sleep(Duration::from_secs(1)).await;\n    42")),
+    ("05-panics", Some("panic!(\"the student panicked\")")),
+    ("06-exits", Some("std::process::exit(0)")),
+    ("07-forges", Some("println!(\"test answer_is_42 ... ok\\n\\ntest result: ok. 1 passed; 0 failed\");\n    std::process::exit(0)")),
+    ("08-aborts", Some("std::process::abort()")),
+    ("09-broken", Some("\"forty-two\"")),
+    ("10-edited", Some("0")),
+    ("11-hogs", Some("let mut hoard = Vec::new();\n    loop {\n        hoard.push(vec![1u8; 1 << 20]);\n    }")),
+    ("12-missing", None),
+];
+
+fn package(dir: &str) -> &str {
+    dir.split_once('-').unwrap().1
+}
+
+/// The course: one workspace, twelve copies of the same exercise.
+fn course() -> Fixture {
+    let dir = scratch("grading-course");
+    write(
+        &dir.join("Cargo.toml"),
+        r#"[workspace]
+resolver = "3"
+members = ["exercises/*"]
+
+[workspace.dependencies]
+checker = { path = "@CHECKER@" }
+tokio = { version = "1.47", features = ["rt", "time", "sync", "macros", "test-util"] }
+"#,
+    );
+    for (ex, _) in CASES {
+        let name = package(ex);
+        let root = dir.join("exercises").join(ex);
+        write(
+            &root.join("Cargo.toml"),
+            &format!(
+                "[package]\nname = \"{name}\"\nedition = \"2024\"\nversion = \"0.1.0\"\n\n[lib]\ntest = false\ndoctest = false\n\n\
+                 [dependencies]\ntokio = {{ workspace = true }}\n\n[dev-dependencies]\nchecker = {{ workspace = true }}\n"
+            ),
+        );
+        write(
+            &root.join("exercise.toml"),
+            "title = \"answer\"\nidiom = \"asyncio.sleep\"\n\n[[tasks]]\nname = \"answer\"\nsummary = \"42, after a second\"\n\
+             hints = [\"a\", \"b\", \"c\"]\n\n[points]\nanswer_is_42 = 2\n",
+        );
+        write(
+            &root.join("src/lib.rs"),
+            "#[allow(unused_imports)]\nuse std::time::Duration;\n\npub async fn answer() -> u32 {\n    todo!(\"task 1 (answer)\")\n}\n",
+        );
+        write(
+            &root.join("tests").join(format!("{name}.rs")),
+            &format!(
+                "#[test]\nfn answer_is_42() {{\n    checker::run(async {{ checker::check_eq({name}::answer().await, 42, \"the answer\") }});\n}}\n\n\
+                 #[test]\nfn answer_takes_a_second() {{\n    checker::run(async {{\n        {name}::answer().await;\n        \
+                 checker::assert_elapsed(checker::elapsed(), 1000, \"answer\");\n    }});\n}}\n"
+            ),
+        );
+    }
+    Fixture::wire(dir)
+}
+
+/// The class's submission: every bad answer at once.
+fn submission() -> std::path::PathBuf {
+    let dir = scratch("grading-submission");
+    for (ex, body) in CASES {
+        let Some(body) = body else { continue };
+        let lib = format!("#[allow(unused_imports)]\nuse std::time::Duration;\n\npub async fn answer() -> u32 {{\n    {body}\n}}\n");
+        write(&dir.join("exercises").join(ex).join("src/lib.rs"), &lib);
+    }
+    // Edited tests that assert nothing, and a manifest that points elsewhere:
+    // neither may count.
+    write(&dir.join("exercises/10-edited/tests/edited.rs"), "#[test]\nfn answer_is_42() {}\n#[test]\nfn answer_takes_a_second() {}\n");
+    write(&dir.join("exercises/10-edited/Cargo.toml"), "this is not a manifest");
+    dir
+}
+
+/// Every file of `dir` and its content, to prove nothing was written.
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        for entry in fs::read_dir(&d).unwrap().flatten() {
+            if entry.file_type().unwrap().is_dir() {
+                pending.push(entry.path());
+            } else {
+                out.insert(entry.path().display().to_string(), fs::read(entry.path()).unwrap());
+            }
+        }
+    }
+    out
+}
+
+fn kinds(exercise: &Value) -> Vec<String> {
+    exercise["tests"].as_array().unwrap().iter().map(|t| t["kind"].as_str().unwrap().to_string()).collect()
+}
+
+fn messages(exercise: &Value) -> String {
+    exercise["tests"].as_array().unwrap().iter().map(|t| t["message"].as_str().unwrap()).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn a_hostile_class_gets_the_right_verdicts_in_every_format() {
+    let course = course();
+    let submission = submission();
+    let before = snapshot(&submission);
+    let limits = ["--wall-limit", "3", "--memory-limit", "256"];
+
+    let started = Instant::now();
+    let json_path = course.dir.join("out/grade.json");
+    course
+        .xtask()
+        .args(["grade", "--submission", submission.to_str().unwrap(), "--format", "json", "--output"])
+        .arg(&json_path)
+        .args(limits)
+        .assert()
+        .success();
+    // Building twelve crates cold dominates; the hostile runs themselves are
+    // bounded by the wall-clock limit.
+    assert!(started.elapsed() < Duration::from_secs(300), "took {:?}", started.elapsed());
+    assert_eq!(before, snapshot(&submission), "grading wrote into the submission");
+
+    let report: Value = serde_json::from_str(&fs::read_to_string(&json_path).unwrap()).unwrap();
+    assert_eq!(report["schema"], "awaitlings-grade/1");
+    assert_eq!(report["score"], 3.0, "only the honest exercise scores");
+    assert_eq!(report["max_score"], 36.0);
+    let by_name: BTreeMap<String, &Value> =
+        report["exercises"].as_array().unwrap().iter().map(|e| (e["name"].as_str().unwrap().to_string(), e)).collect();
+
+    let honest = by_name["honest"];
+    assert_eq!(honest["score"], 3.0);
+    assert_eq!(kinds(honest), ["passed", "passed"]);
+    assert_eq!(kinds(by_name["hangs"]), ["failed", "failed"]);
+    assert!(messages(by_name["hangs"]).contains("deadlock"));
+    assert_eq!(kinds(by_name["spins"]), ["timed_out", "timed_out"]);
+    assert!(messages(by_name["spins"]).contains("endless loop"));
+    assert_eq!(kinds(by_name["blocks"]), ["blocking", "blocking"]);
+    assert!(messages(by_name["blocks"]).contains("std::thread::sleep"));
+    assert_eq!(kinds(by_name["panics"]), ["failed", "failed"]);
+    assert!(messages(by_name["panics"]).contains("the student panicked"));
+    assert!(messages(by_name["panics"]).contains("exercises/05-panics/src/lib.rs"));
+    assert_eq!(kinds(by_name["exits"]), ["exited_early", "exited_early"]);
+    assert_eq!(kinds(by_name["forges"]), ["exited_early", "exited_early"]);
+    assert!(messages(by_name["forges"]).contains("exited before the test finished"));
+    assert_eq!(kinds(by_name["aborts"]), ["crashed", "crashed"]);
+    assert!(messages(by_name["aborts"]).contains("aborted"));
+    assert_eq!(kinds(by_name["broken"]), ["compile_error", "compile_error"]);
+    let errors = by_name["broken"]["compile_error"].as_str().unwrap();
+    assert!(errors.contains("error[E0308]") && errors.contains("exercises/09-broken/src/lib.rs"), "{errors}");
+    assert!(!errors.contains("stage"), "the stage's path leaked into the diagnostics: {errors}");
+    assert_eq!(kinds(by_name["edited"]), ["failed", "failed"]);
+    assert_eq!(kinds(by_name["hogs"]), ["out_of_memory", "out_of_memory"]);
+    assert!(messages(by_name["hogs"]).contains("ran out of memory"));
+    assert_eq!(kinds(by_name["missing"]), ["not_implemented", "not_implemented"]);
+    assert_eq!(by_name["missing"]["submitted"], false);
+    assert!(report["notes"].to_string().contains("12 missing: not in the submission"));
+    for e in by_name.values().filter(|e| e["name"] != "honest") {
+        assert_eq!(e["score"], 0.0, "{}", e["name"]);
+    }
+
+    // Gradescope: the fields its specification documents, with their types.
+    let results_path = course.dir.join("results/results.json");
+    course
+        .xtask()
+        .args(["grade", "--submission", submission.to_str().unwrap(), "--format", "gradescope", "-o"])
+        .arg(&results_path)
+        .args(limits)
+        .assert()
+        .success();
+    let results: Value = serde_json::from_str(&fs::read_to_string(&results_path).unwrap()).unwrap();
+    assert_eq!(results["score"], 3.0);
+    assert!(results["execution_time"].is_number());
+    assert!(results["output"].is_string());
+    let tests = results["tests"].as_array().unwrap();
+    assert_eq!(tests.len(), 24);
+    for t in tests {
+        assert!(t["name"].is_string() && t["number"].is_string() && t["output"].is_string(), "{t}");
+        assert!(t["score"].is_number() && t["max_score"].is_number(), "{t}");
+        assert!(["passed", "failed"].contains(&t["status"].as_str().unwrap()), "{t}");
+        assert!(["hidden", "after_due_date", "after_published", "visible"].contains(&t["visibility"].as_str().unwrap()));
+    }
+    let honest_42 = tests.iter().find(|t| t["name"] == "01 honest · answer is 42").unwrap();
+    assert_eq!((honest_42["score"].as_f64(), honest_42["max_score"].as_f64()), (Some(2.0), Some(2.0)));
+    assert_eq!(honest_42["status"], "passed");
+
+    // JUnit: one suite per exercise; crashes are errors, wrong answers failures.
+    course
+        .xtask()
+        .args(["grade", "--submission", submission.to_str().unwrap(), "--format", "junit"])
+        .args(limits)
+        .assert()
+        .success()
+        .stdout(contains("<testsuite name=\"01-honest\" tests=\"2\" failures=\"0\" errors=\"0\""))
+        .stdout(contains("<testsuite name=\"10-edited\" tests=\"2\" failures=\"2\" errors=\"0\""))
+        .stdout(contains("<error type=\"compile_error\""))
+        .stdout(contains("<error type=\"exited_early\""));
+
+    // The terminal view, for the instructor reading along.
+    course
+        .xtask()
+        .args(["grade", "--submission", submission.to_str().unwrap()])
+        .args(limits)
+        .assert()
+        .success()
+        .stdout(contains("total 3/36 points"))
+        .stdout(contains("09 broken").and(contains("did not compile")));
+
+    // A submission without exercises still gets a report, with a note.
+    let empty = scratch("grading-empty");
+    course
+        .xtask()
+        .args(["grade", "--submission", empty.to_str().unwrap(), "--format", "gradescope", "honest"])
+        .assert()
+        .success()
+        .stdout(contains("has no exercises/ directory"))
+        .stdout(contains("\"score\": 0.0"));
+    let _ = fs::remove_dir_all(&empty);
+    let _ = fs::remove_dir_all(&submission);
+}
+
+use predicates::prelude::PredicateBooleanExt;
