@@ -26,14 +26,27 @@ const CASES: &[(&str, Option<&str>)] = &[
     ("01-honest", Some("tokio::time::sleep(Duration::from_secs(1)).await;\n    42")),
     ("02-hangs", Some("std::future::pending::<()>().await;\n    42")),
     ("03-spins", Some("loop {\n        std::hint::spin_loop();\n    }")),
-    ("04-blocks", Some("std::thread::sleep(Duration::from_millis(300));\n    tokio::time::sleep(Duration::from_secs(1)).await;\n    42")),
+    (
+        "04-blocks",
+        Some(
+            "std::thread::sleep(Duration::from_millis(300));\n    tokio::time::sleep(Duration::from_secs(1)).await;\n    42",
+        ),
+    ),
     ("05-panics", Some("panic!(\"the student panicked\")")),
     ("06-exits", Some("std::process::exit(0)")),
-    ("07-forges", Some("println!(\"test answer_is_42 ... ok\\n\\ntest result: ok. 1 passed; 0 failed\");\n    std::process::exit(0)")),
+    (
+        "07-forges",
+        Some(
+            "println!(\"test answer_is_42 ... ok\\n\\ntest result: ok. 1 passed; 0 failed\");\n    std::process::exit(0)",
+        ),
+    ),
     ("08-aborts", Some("std::process::abort()")),
     ("09-broken", Some("\"forty-two\"")),
     ("10-edited", Some("0")),
-    ("11-hogs", Some("let mut hoard = Vec::new();\n    loop {\n        hoard.push(vec![1u8; 1 << 20]);\n    }")),
+    (
+        "11-hogs",
+        Some("let mut hoard = Vec::new();\n    loop {\n        hoard.push(vec![1u8; 1 << 20]);\n    }"),
+    ),
     ("12-missing", None),
 ];
 
@@ -91,12 +104,17 @@ fn submission() -> std::path::PathBuf {
     let dir = scratch("grading-submission");
     for (ex, body) in CASES {
         let Some(body) = body else { continue };
-        let lib = format!("#[allow(unused_imports)]\nuse std::time::Duration;\n\npub async fn answer() -> u32 {{\n    {body}\n}}\n");
+        let lib = format!(
+            "#[allow(unused_imports)]\nuse std::time::Duration;\n\npub async fn answer() -> u32 {{\n    {body}\n}}\n"
+        );
         write(&dir.join("exercises").join(ex).join("src/lib.rs"), &lib);
     }
     // Edited tests that assert nothing, and a manifest that points elsewhere:
     // neither may count.
-    write(&dir.join("exercises/10-edited/tests/edited.rs"), "#[test]\nfn answer_is_42() {}\n#[test]\nfn answer_takes_a_second() {}\n");
+    write(
+        &dir.join("exercises/10-edited/tests/edited.rs"),
+        "#[test]\nfn answer_is_42() {}\n#[test]\nfn answer_takes_a_second() {}\n",
+    );
     write(&dir.join("exercises/10-edited/Cargo.toml"), "this is not a manifest");
     dir
 }
@@ -122,7 +140,13 @@ fn kinds(exercise: &Value) -> Vec<String> {
 }
 
 fn messages(exercise: &Value) -> String {
-    exercise["tests"].as_array().unwrap().iter().map(|t| t["message"].as_str().unwrap()).collect::<Vec<_>>().join("\n")
+    exercise["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["message"].as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]
@@ -150,8 +174,12 @@ fn a_hostile_class_gets_the_right_verdicts_in_every_format() {
     assert_eq!(report["schema"], "awaitlings-grade/1");
     assert_eq!(report["score"], 3.0, "only the honest exercise scores");
     assert_eq!(report["max_score"], 36.0);
-    let by_name: BTreeMap<String, &Value> =
-        report["exercises"].as_array().unwrap().iter().map(|e| (e["name"].as_str().unwrap().to_string(), e)).collect();
+    let by_name: BTreeMap<String, &Value> = report["exercises"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["name"].as_str().unwrap().to_string(), e))
+        .collect();
 
     let honest = by_name["honest"];
     assert_eq!(honest["score"], 3.0);
@@ -203,7 +231,10 @@ fn a_hostile_class_gets_the_right_verdicts_in_every_format() {
         assert!(t["name"].is_string() && t["number"].is_string() && t["output"].is_string(), "{t}");
         assert!(t["score"].is_number() && t["max_score"].is_number(), "{t}");
         assert!(["passed", "failed"].contains(&t["status"].as_str().unwrap()), "{t}");
-        assert!(["hidden", "after_due_date", "after_published", "visible"].contains(&t["visibility"].as_str().unwrap()));
+        assert!(
+            ["hidden", "after_due_date", "after_published", "visible"]
+                .contains(&t["visibility"].as_str().unwrap())
+        );
     }
     let honest_42 = tests.iter().find(|t| t["name"] == "01 honest · answer is 42").unwrap();
     assert_eq!((honest_42["score"].as_f64(), honest_42["max_score"].as_f64()), (Some(2.0), Some(2.0)));
