@@ -9,7 +9,7 @@ use crate::style;
 pub fn run(course: &Course) -> Result<bool> {
     let state = State::load(&course.root);
     let current = state.current(course).map(|e| e.name.clone());
-    println!("   {:<3} {:<20} {:<40} {}", "#", "exercise", "mirrors", "status");
+    println!("   {:<3} {:<20} {:<40} status", "#", "exercise", "mirrors");
     for e in &course.exercises {
         let marker = if current.as_deref() == Some(&e.name) { style::bold("▸") } else { " ".into() };
         let status = match state.status(&e.name) {
