@@ -66,8 +66,9 @@ impl Channel {
         Channel { sink: Mutex::new(sink) }
     }
 
-    /// Records the verdict; only the first call writes.
-    pub(crate) fn send(&self, outcome: Outcome, message: &str, virtual_time: Duration) {
+    /// Records the verdict, with the test's own schedule drawn (for
+    /// `--timeline`); only the first call writes.
+    pub(crate) fn send(&self, outcome: Outcome, message: &str, virtual_time: Duration, timeline: &str) {
         let taken = self.sink.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some((mut file, nonce)) = taken {
             let record = serde_json::json!({
@@ -75,6 +76,7 @@ impl Channel {
                 "outcome": outcome.as_str(),
                 "message": message,
                 "virtual_ms": virtual_time.as_secs_f64() * 1000.0,
+                "timeline": timeline,
             });
             let _ = writeln!(file, "{record}");
             let _ = file.sync_all();

@@ -14,6 +14,11 @@ pub(crate) fn set_origin(origin: Option<Instant>) {
     ORIGIN.set(origin);
 }
 
+/// Whether a test body is running under [`crate::run`] on this thread.
+pub(crate) fn in_run() -> bool {
+    ORIGIN.get().is_some()
+}
+
 /// The test's origin, or "now" outside [`crate::run`] (a timeline made in a
 /// plain `#[tokio::test]` then counts from its own creation).
 pub(crate) fn origin() -> Instant {

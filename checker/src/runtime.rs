@@ -11,7 +11,7 @@ use crate::blocking::{self, Detector};
 use crate::channel::{Channel, Outcome};
 use crate::clock::{self, fmt_duration};
 use crate::failure::{self, Panic};
-use crate::watchdog;
+use crate::{timeline, watchdog};
 
 /// Environment variable for the wall-clock limit in ms (the runner sets it
 /// a little under its own kill limit).
@@ -61,6 +61,7 @@ pub fn run_with<F: Future<Output = ()>>(limits: Limits, test: F) {
     let channel = Arc::new(Channel::open());
     failure::install_hook();
     failure::reset_thread_state();
+    timeline::forget_all();
     let detector = Arc::new(Detector::for_this_thread());
 
     let (on_park, on_unpark) = (detector.clone(), detector.clone());
@@ -118,7 +119,7 @@ pub fn run_with<F: Future<Output = ()>>(limits: Limits, test: F) {
         (verdict, message)
     };
 
-    channel.send(verdict, &message, virtual_time);
+    channel.send(verdict, &message, virtual_time, &timeline::render_all(72));
     if verdict != Outcome::Pass {
         let shown = match verdict {
             Outcome::Todo if message.is_empty() => "not yet implemented".to_string(),

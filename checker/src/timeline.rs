@@ -42,9 +42,20 @@ impl Default for Timeline {
 }
 
 impl Timeline {
-    /// An empty timeline counting from the start of the test.
+    /// An empty timeline counting from the start of the test. Inside
+    /// [`crate::run`] it is also remembered, so the runner can show the
+    /// learner their own schedule (`cargo xtask check NAME --timeline`).
     pub fn new() -> Self {
-        Timeline { entries: Arc::default(), origin: crate::clock::origin() }
+        let timeline = Timeline { entries: Arc::default(), origin: crate::clock::origin() };
+        if crate::clock::in_run() {
+            TIMELINES.with_borrow_mut(|all| all.push(timeline.clone()));
+        }
+        timeline
+    }
+
+    /// Whether any job was put on it.
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
     }
 
     fn lock(&self) -> MutexGuard<'_, Vec<(String, Probe)>> {
@@ -126,6 +137,26 @@ impl Timeline {
     pub fn bars(&self) -> Vec<Bar> {
         self.spans().iter().map(bar_of).collect()
     }
+}
+
+thread_local! {
+    /// Timelines made during the current test, in order.
+    static TIMELINES: std::cell::RefCell<Vec<Timeline>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Forgets the timelines of an earlier test on this thread.
+pub(crate) fn forget_all() {
+    TIMELINES.with_borrow_mut(Vec::clear);
+}
+
+/// Every non-empty timeline of the current test, drawn as "yours".
+pub(crate) fn render_all(width: usize) -> String {
+    let all = TIMELINES.with_borrow_mut(std::mem::take);
+    all.iter()
+        .filter(|t| !t.is_empty())
+        .map(|t| crate::gantt::render(&[("yours", &t.bars())], width))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 pub(crate) fn peak_of(spans: &[Span]) -> usize {

@@ -29,7 +29,7 @@ pub(crate) fn start(limit: Duration, detector: Arc<Detector>, channel: Arc<Chann
         .spawn(move || {
             if let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(limit) {
                 let message = explain(limit, detector.current_raw());
-                channel.send(Outcome::Hang, &message, Duration::ZERO);
+                channel.send(Outcome::Hang, &message, Duration::ZERO, "");
                 // Straight to the file descriptor: libtest's capture would
                 // swallow a println! that is never flushed by a clean exit.
                 let _ = writeln!(std::io::stderr(), "\n{message}\n");

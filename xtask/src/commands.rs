@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod bundle;
 pub mod check;
 pub mod grade;
 pub mod hint;

@@ -17,6 +17,7 @@ mod state;
 mod style;
 mod submission;
 mod suggest;
+mod zip;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,6 +26,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 use crate::commands::UsageError;
+use crate::commands::bundle::BundleArgs;
 use crate::commands::check::CheckArgs;
 use crate::commands::grade::{self, GradeArgs};
 use crate::course::Course;
@@ -56,6 +58,9 @@ enum Command {
         /// Also show each failing test's own output.
         #[arg(long, short)]
         verbose: bool,
+        /// Also draw each passing test's schedule on the virtual clock.
+        #[arg(long, short)]
+        timeline: bool,
         /// Real-time limit per test, in seconds.
         #[arg(long, value_name = "SECS", value_parser = parse_secs)]
         wall_limit: Option<Duration>,
@@ -75,6 +80,9 @@ enum Command {
         /// A student's copy of the course (or its exercises/ folder). Only exercises/*/src is taken from it.
         #[arg(long, value_name = "DIR")]
         submission: Option<PathBuf>,
+        /// Grade the reference solutions instead: a self-test of the grader (exit 1 unless full marks).
+        #[arg(long, conflicts_with = "submission")]
+        solutions: bool,
         /// Report format.
         #[arg(long, value_enum, default_value_t = grade::Format::Human)]
         format: grade::Format,
@@ -92,6 +100,21 @@ enum Command {
         jobs: Option<usize>,
         /// Exercises to grade (all when none are named).
         exercises: Vec<String>,
+    },
+    /// Write a Gradescope autograder (setup.sh, run_autograder and the course) as a zip.
+    GradescopeBundle {
+        /// Where to write the zip.
+        #[arg(long, short, value_name = "FILE", default_value = "autograder.zip")]
+        output: PathBuf,
+        /// Real-time limit per test, in seconds, for every grading.
+        #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+        wall_limit: Option<Duration>,
+        /// Memory limit per test process, in MiB, for every grading.
+        #[arg(long, value_name = "MIB")]
+        memory_limit: Option<u64>,
+        /// Tests run at once.
+        #[arg(long, short, value_name = "N")]
+        jobs: Option<usize>,
     },
     /// Prove every test has teeth: fails on the stub and on every mutant, passes on the solution.
     Verify {
@@ -133,15 +156,25 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
     match cli.command {
         None => commands::status::run(&course),
         Some(Command::List) => commands::list::run(&course),
-        Some(Command::Check { name, solution, verbose, wall_limit }) => {
-            commands::check::run(&course, &CheckArgs { name, solution, verbose, wall_limit })
+        Some(Command::Check { name, solution, verbose, timeline, wall_limit }) => {
+            commands::check::run(&course, &CheckArgs { name, solution, verbose, timeline, wall_limit })
         }
         Some(Command::Hint { name, level, task }) => {
             commands::hint::run(&course, &name, level, task.as_deref())
         }
-        Some(Command::Grade { submission, format, output, wall_limit, memory_limit, jobs, exercises }) => {
+        Some(Command::Grade {
+            submission,
+            solutions,
+            format,
+            output,
+            wall_limit,
+            memory_limit,
+            jobs,
+            exercises,
+        }) => {
             let args = GradeArgs {
                 submission,
+                solutions,
                 format,
                 output,
                 exercises,
@@ -150,6 +183,10 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
                 jobs,
             };
             grade::run(&course, &args)
+        }
+        Some(Command::GradescopeBundle { output, wall_limit, memory_limit, jobs }) => {
+            let args = BundleArgs { output, wall_limit, memory_limit_mib: memory_limit, jobs };
+            commands::bundle::run(&course, &args)
         }
         Some(Command::Verify { names, wall_limit }) => commands::verify::run(&course, &names, wall_limit),
     }

@@ -55,6 +55,9 @@ pub struct TestResult {
     /// cannot explain by itself.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub output: String,
+    /// The test's own schedule on the virtual clock, drawn as a chart.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub timeline: String,
 }
 
 /// One exercise's results.
@@ -99,6 +102,7 @@ impl ExerciseResult {
                 virtual_ms: None,
                 wall_ms: 0.0,
                 output: String::new(),
+                timeline: String::new(),
                 name,
             })
             .collect();
@@ -174,6 +178,7 @@ fn judge(exercise: &Exercise, run: TestRun, wall_limit: Duration) -> TestResult 
         virtual_ms: run.virtual_ms,
         wall_ms: run.wall.as_secs_f64() * 1000.0,
         output: if passed { String::new() } else { capped_note(run.output, run.truncated) },
+        timeline: run.timeline,
         name: run.name,
     }
 }

@@ -76,6 +76,8 @@ pub struct TestRun {
     /// stdout then stderr, capped.
     pub output: String,
     pub truncated: bool,
+    /// The test's own schedule, drawn by the checker (empty if none).
+    pub timeline: String,
 }
 
 /// The tests in a libtest binary, from `--list --format terse`.
@@ -206,6 +208,7 @@ fn run_one(binary: &Path, name: &str, index: usize, scratch: &Path, options: &Ru
     };
     let record = read_record(&report, &nonce);
     let virtual_ms = record.as_ref().and_then(|r| r["virtual_ms"].as_f64());
+    let timeline = record.as_ref().and_then(|r| r["timeline"].as_str()).unwrap_or_default().to_string();
     let ending = match record {
         Some(r) => Ending::Reported {
             outcome: r["outcome"].as_str().unwrap_or("fail").to_string(),
@@ -221,7 +224,15 @@ fn run_one(binary: &Path, name: &str, index: usize, scratch: &Path, options: &Ru
         }
         output.push_str(&err);
     }
-    Ok(TestRun { name: name.to_string(), ending, virtual_ms, wall, output, truncated: out_cut || err_cut })
+    Ok(TestRun {
+        name: name.to_string(),
+        ending,
+        virtual_ms,
+        wall,
+        output,
+        truncated: out_cut || err_cut,
+        timeline,
+    })
 }
 
 /// The checker's record, if one carries our nonce. Anything else in the

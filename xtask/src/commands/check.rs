@@ -23,6 +23,8 @@ pub struct CheckArgs {
     pub solution: bool,
     /// Show each failing test's own output too.
     pub verbose: bool,
+    /// Show each passing test's schedule on the virtual clock.
+    pub timeline: bool,
     pub wall_limit: Option<Duration>,
 }
 
@@ -32,7 +34,8 @@ pub fn run(course: &Course, args: &CheckArgs) -> Result<bool> {
     let package = if args.solution { exercise.solution_package() } else { exercise.package.clone() };
     let site = Site { root: course.root.clone(), package };
     let result = check_at(exercise, &site, args.wall_limit)?;
-    print!("{}", human::render(exercise, &result, args.verbose));
+    let view = human::View { verbose: args.verbose, timeline: args.timeline };
+    print!("{}", human::render_view(exercise, &result, view));
 
     if args.solution {
         return Ok(result.all_passed());

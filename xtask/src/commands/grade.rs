@@ -34,6 +34,8 @@ pub enum Format {
 #[derive(Debug, Clone)]
 pub struct GradeArgs {
     pub submission: Option<PathBuf>,
+    /// Grade the reference solutions (a self-test of the grader).
+    pub solutions: bool,
     pub format: Format,
     pub output: Option<PathBuf>,
     pub exercises: Vec<String>,
@@ -49,7 +51,11 @@ pub fn run(course: &Course, args: &GradeArgs) -> Result<bool> {
     } else {
         args.exercises.iter().map(|n| crate::commands::find(course, n)).collect::<Result<_>>()?
     };
-    let submission_root = args.submission.clone().unwrap_or_else(|| course.root.clone());
+    let submission_root = if args.solutions {
+        solutions_submission(course, &exercises)?
+    } else {
+        args.submission.clone().unwrap_or_else(|| course.root.clone())
+    };
     let submission = Submission::open(&submission_root).map_err(|e| UsageError(format!("{e:#}")))?;
 
     let mut notes = Vec::new();
@@ -135,5 +141,32 @@ pub fn run(course: &Course, args: &GradeArgs) -> Result<bool> {
         }
         None => print!("{text}"),
     }
+    if args.solutions && report.score < report.max_score {
+        eprintln!(
+            "the reference solutions score {}/{}: fix them (cargo xtask verify shows which tests fail) before grading students",
+            crate::grading::points(report.score),
+            crate::grading::points(report.max_score)
+        );
+        return Ok(false);
+    }
     Ok(true)
+}
+
+/// A submission made of the reference solutions, for `grade --solutions`.
+fn solutions_submission(course: &Course, exercises: &[&Exercise]) -> Result<PathBuf> {
+    if !course.root.join("solutions").is_dir() {
+        return Err(UsageError(
+            "this copy of the course has no solutions/ (is it a student edition?): grade --solutions runs in the \
+             instructor's copy"
+                .into(),
+        )
+        .into());
+    }
+    let dir = course.root.join("target/awaitlings/solutions-submission");
+    for exercise in exercises {
+        let files = crate::stage::collect(&course.root.join(exercise.solution_dir()).join("src"), &|_| false)
+            .with_context(|| format!("reading the solution of {}", exercise.name))?;
+        crate::stage::sync(&dir.join(&exercise.dir).join("src"), &files)?;
+    }
+    Ok(dir)
 }

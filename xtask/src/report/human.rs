@@ -32,8 +32,23 @@ pub fn heading(exercise: &Exercise) -> String {
     style::bold(&format!("{:02} {}{idiom}", exercise.number, exercise.name))
 }
 
+/// What to show besides the verdicts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct View {
+    /// Each failing test's own output.
+    pub verbose: bool,
+    /// Each passing test's schedule on the virtual clock.
+    pub timeline: bool,
+}
+
 /// Everything about one exercise's run, for the terminal.
 pub fn render(exercise: &Exercise, result: &ExerciseResult, verbose: bool) -> String {
+    render_view(exercise, result, View { verbose, timeline: false })
+}
+
+/// [`render`], with the chosen extras.
+pub fn render_view(exercise: &Exercise, result: &ExerciseResult, view: View) -> String {
+    let verbose = view.verbose;
     let mut out = String::new();
     let _ = writeln!(out, "{}", heading(exercise));
     if let Some(errors) = &result.compile_error {
@@ -62,6 +77,9 @@ pub fn render(exercise: &Exercise, result: &ExerciseResult, verbose: bool) -> St
         match t.kind {
             Kind::Passed => {
                 let _ = writeln!(out, "  {} {name:<56} {}", style::green("✔"), style::dim(&virtual_time(t)));
+                if view.timeline && !t.timeline.trim().is_empty() {
+                    let _ = writeln!(out, "{}\n", indent(t.timeline.trim_end(), 6));
+                }
             }
             Kind::NotImplemented => {
                 let _ = writeln!(out, "  {} {name}: {}", style::yellow("○"), t.message);
