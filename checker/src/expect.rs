@@ -224,6 +224,62 @@ mod tests {
     use super::*;
     use crate::gantt::BarEnd;
 
+    /// The message `f` fails with.
+    fn failure_of(f: impl FnOnce()) -> String {
+        let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).expect_err("it fails");
+        payload.downcast_ref::<crate::failure::Teaching>().expect("a teaching failure").0.clone()
+    }
+
+    #[test]
+    fn a_sequential_schedule_is_explained_and_drawn() {
+        crate::run(async {
+            let tl = Timeline::new();
+            for (name, ms) in [("A", 2000), ("B", 1000), ("C", 3000)] {
+                tl.job(name, ms, ()).await;
+            }
+            let message = failure_of(|| {
+                assert_schedule(&tl, &[done("A", 0, 2000), done("B", 0, 1000), done("C", 0, 3000)], "all at once")
+            });
+            assert!(message.starts_with("all at once.\n"), "{message}");
+            assert!(message.contains("your jobs finished at 6.000 s; they should all be done at 3.000 s."), "{message}");
+            assert!(message.contains("was each one awaited in turn?"), "{message}");
+            assert!(message.contains("B: started at 2.000 s, ended at 3.000 s"), "{message}");
+            assert!(message.contains("expected  A") && message.contains("yours     A"), "{message}");
+            // A schedule that is right passes.
+            assert_schedule(&tl, &[done("A", 0, 2000), done("B", 2000, 3000), done("C", 3000, 6000)], "in turn");
+        });
+    }
+
+    #[test]
+    fn a_job_left_running_and_a_peak_over_the_limit_are_named() {
+        crate::run(async {
+            let tl = Timeline::new();
+            let jobs: Vec<_> = (0..6).map(|i| tl.job(format!("J{i}"), 1000, ())).collect();
+            futures::future::join_all(jobs).await;
+            let message = failure_of(|| assert_peak(&tl, 5, "k = 5"));
+            assert!(message.starts_with("k = 5: peak in flight was 6, the limit is 5."), "{message}");
+
+            // The test is at 1 s now; C is left running instead of cancelled at 2 s.
+            let tl = Timeline::new();
+            let detached = tokio::spawn(tl.job("C", 3000, ()));
+            tokio::time::sleep(crate::ms(1000)).await;
+            let message = failure_of(|| assert_schedule(&tl, &[dropped("C", 1000, 2000)], "cancel C"));
+            assert!(message.contains("C was still running when the test looked"), "{message}");
+            detached.await.unwrap();
+            let message = failure_of(|| assert_schedule(&tl, &[dropped("C", 1000, 2000)], "cancel C"));
+            assert!(message.contains("C ran to completion at 4.000 s: it should have been cancelled at 2.000 s."), "{message}");
+        });
+    }
+
+    #[test]
+    fn elapsed_and_equality_say_what_they_mean() {
+        let message = failure_of(|| assert_elapsed(crate::ms(6000), 3000, "concurrent"));
+        assert!(message.contains("it took 6.000 s of virtual time; it should take exactly 3.000 s."), "{message}");
+        assert!(message.contains("too slow"), "{message}");
+        let message = failure_of(|| check_eq(vec!['a', 'c'], vec!['a', 'b'], "results in input order"));
+        assert_eq!(message, "results in input order\n  expected: ['a', 'b']\n  yours:    ['a', 'c']");
+    }
+
     #[test]
     fn an_unstarted_bar_is_drawn_as_such() {
         let bars = [Bar { label: "A".into(), start: None, end: BarEnd::Open }];

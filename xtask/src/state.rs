@@ -35,7 +35,14 @@ fn path(root: &Path) -> PathBuf {
 impl State {
     /// The saved state; a missing or unreadable file is a fresh start.
     pub fn load(root: &Path) -> State {
-        fs::read_to_string(path(root)).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default()
+        let Ok(text) = fs::read_to_string(path(root)) else { return State::default() };
+        serde_json::from_str(&text).unwrap_or_else(|_| {
+            eprintln!(
+                "note: {FILE} could not be read, so progress starts afresh; it is only a record, \
+                 and `cargo xtask check NAME` marks an exercise done again"
+            );
+            State::default()
+        })
     }
 
     pub fn save(&self, root: &Path) -> Result<()> {

@@ -163,3 +163,26 @@ fn outside_a_course_it_says_where_to_go() {
         .failure()
         .stderr(contains("not inside an awaitlings course"));
 }
+
+#[test]
+fn check_timeline_draws_a_passing_tests_schedule() {
+    let course = Fixture::copy("course");
+    course
+        .xtask()
+        .args(["check", "racing", "--solution", "--timeline"])
+        .assert()
+        .success()
+        .stdout(contains("✔ both run at once"))
+        .stdout(contains("yours  A ████").and(contains("0s")).and(contains("2s")));
+}
+
+#[test]
+fn progress_survives_removed_exercises_and_a_corrupt_state_file() {
+    let course = Fixture::copy("course");
+    let state = course.dir.join(".awaitlings-state.json");
+    std::fs::write(&state, r#"{"exercises": {"ghost": "done", "passing": "done"}}"#).unwrap();
+    course.xtask().assert().success().stdout(contains("1 of 5 done").and(contains("current   02 racing")));
+    course.xtask().arg("list").assert().success().stdout(contains("ghost").not());
+    std::fs::write(&state, "{ not json").unwrap();
+    course.xtask().assert().success().stdout(contains("0 of 5 done").and(contains("current   01 passing")));
+}
