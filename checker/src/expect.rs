@@ -207,7 +207,7 @@ pub fn assert_peak(tl: &Timeline, expected: usize, what: &str) {
             format!("peak in flight was {peak}; {expected} should run at once.")
         };
         let yours = tl.bars();
-        fail(format!("{what}: {limit}\n\n{}", gantt::render(&[("yours", &yours)], CHART_WIDTH)));
+        fail(format!("{what}: {limit}\n\n{}", gantt::render_with_load(&[("yours", &yours)], CHART_WIDTH)));
     }
 }
 
@@ -238,15 +238,26 @@ mod tests {
                 tl.job(name, ms, ()).await;
             }
             let message = failure_of(|| {
-                assert_schedule(&tl, &[done("A", 0, 2000), done("B", 0, 1000), done("C", 0, 3000)], "all at once")
+                assert_schedule(
+                    &tl,
+                    &[done("A", 0, 2000), done("B", 0, 1000), done("C", 0, 3000)],
+                    "all at once",
+                )
             });
             assert!(message.starts_with("all at once.\n"), "{message}");
-            assert!(message.contains("your jobs finished at 6.000 s; they should all be done at 3.000 s."), "{message}");
+            assert!(
+                message.contains("your jobs finished at 6.000 s; they should all be done at 3.000 s."),
+                "{message}"
+            );
             assert!(message.contains("was each one awaited in turn?"), "{message}");
             assert!(message.contains("B: started at 2.000 s, ended at 3.000 s"), "{message}");
             assert!(message.contains("expected  A") && message.contains("yours     A"), "{message}");
             // A schedule that is right passes.
-            assert_schedule(&tl, &[done("A", 0, 2000), done("B", 2000, 3000), done("C", 3000, 6000)], "in turn");
+            assert_schedule(
+                &tl,
+                &[done("A", 0, 2000), done("B", 2000, 3000), done("C", 3000, 6000)],
+                "in turn",
+            );
         });
     }
 
@@ -267,14 +278,20 @@ mod tests {
             assert!(message.contains("C was still running when the test looked"), "{message}");
             detached.await.unwrap();
             let message = failure_of(|| assert_schedule(&tl, &[dropped("C", 1000, 2000)], "cancel C"));
-            assert!(message.contains("C ran to completion at 4.000 s: it should have been cancelled at 2.000 s."), "{message}");
+            assert!(
+                message.contains("C ran to completion at 4.000 s: it should have been cancelled at 2.000 s."),
+                "{message}"
+            );
         });
     }
 
     #[test]
     fn elapsed_and_equality_say_what_they_mean() {
         let message = failure_of(|| assert_elapsed(crate::ms(6000), 3000, "concurrent"));
-        assert!(message.contains("it took 6.000 s of virtual time; it should take exactly 3.000 s."), "{message}");
+        assert!(
+            message.contains("it took 6.000 s of virtual time; it should take exactly 3.000 s."),
+            "{message}"
+        );
         assert!(message.contains("too slow"), "{message}");
         let message = failure_of(|| check_eq(vec!['a', 'c'], vec!['a', 'b'], "results in input order"));
         assert_eq!(message, "results in input order\n  expected: ['a', 'b']\n  yours:    ['a', 'c']");

@@ -84,6 +84,19 @@ fn truncate(label: &str) -> String {
 /// Draws one or more labelled blocks ("expected", "yours") on a shared time
 /// axis, in at most `width` columns.
 pub fn render(blocks: &[(&str, &[Bar])], width: usize) -> String {
+    draw_chart(blocks, width, false)
+}
+
+/// [`render`], with a row under each block that counts the bars in flight
+/// in every column (`+` for ten or more): where a limit was broken shows
+/// even when the rows themselves do not fit.
+pub fn render_with_load(blocks: &[(&str, &[Bar])], width: usize) -> String {
+    draw_chart(blocks, width, true)
+}
+
+const LOAD_LABEL: &str = "in flight";
+
+fn draw_chart(blocks: &[(&str, &[Bar])], width: usize, load: bool) -> String {
     let block_w = blocks.iter().map(|(name, _)| name.chars().count()).max().unwrap_or(0) + 2;
     let label_w = blocks
         .iter()
@@ -91,7 +104,7 @@ pub fn render(blocks: &[(&str, &[Bar])], width: usize) -> String {
         .map(|b| truncate(&b.label).chars().count())
         .max()
         .unwrap_or(1)
-        .max(1);
+        .max(if load { LOAD_LABEL.len() } else { 1 });
     let cols = width.saturating_sub(block_w + label_w + 3).max(10);
 
     let horizon = blocks
@@ -139,8 +152,34 @@ pub fn render(blocks: &[(&str, &[Bar])], width: usize) -> String {
         if bars.is_empty() {
             out.push_str(&format!("{name:<block_w$}{:>label_w$} (no jobs ran)\n", ""));
         }
+        if load && !bars.is_empty() {
+            out.push_str(&format!(
+                "{:<block_w$}{LOAD_LABEL:>label_w$} {}\n",
+                "",
+                load_row(bars, mpc, chart_cols)
+            ));
+        }
     }
     out
+}
+
+/// How many bars are in flight at the middle of each column.
+fn load_row(bars: &[Bar], mpc: u64, chart_cols: usize) -> String {
+    let row: String = (0..chart_cols)
+        .map(|col| {
+            let t = Duration::from_micros(col as u64 * mpc * 1000 + mpc * 500);
+            let n = bars
+                .iter()
+                .filter(|b| b.start.is_some_and(|s| s <= t) && b.end_at().is_none_or(|e| t < e))
+                .count();
+            match n {
+                0 => ' ',
+                1..=9 => char::from(b'0' + n as u8),
+                _ => '+',
+            }
+        })
+        .collect();
+    row.trim_end().to_string()
 }
 
 fn draw(bar: &Bar, mpc: u64, chart_cols: usize) -> String {
@@ -210,6 +249,16 @@ mod tests {
         let chart = render(&[("yours", &bars)], 80);
         assert!(chart.contains("… and 34 more"), "{chart}");
         assert!(chart.lines().all(|l| l.chars().count() <= 80), "{chart}");
+    }
+
+    #[test]
+    fn the_load_row_counts_bars_in_flight() {
+        let bars: Vec<Bar> =
+            (0..6).map(|i| done(&format!("J{i}"), (i / 3) * 1000, (i / 3) * 1000 + 1000)).collect();
+        let chart = render_with_load(&[("yours", &bars)], 72);
+        let load = chart.lines().last().unwrap();
+        assert!(load.starts_with("       in flight 333"), "{chart}");
+        assert!(load.trim_end().ends_with('3'), "{chart}");
     }
 
     #[test]
