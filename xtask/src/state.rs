@@ -26,6 +26,10 @@ pub struct State {
     /// By exercise name; not started when absent.
     #[serde(default)]
     pub exercises: BTreeMap<String, Status>,
+    /// By exercise name: the first task whose tests did not all pass at the
+    /// last check, so `cargo xtask` can point at it.
+    #[serde(default)]
+    pub next_task: BTreeMap<String, String>,
 }
 
 fn path(root: &Path) -> PathBuf {
@@ -56,6 +60,17 @@ impl State {
 
     pub fn record(&mut self, name: &str, status: Status) {
         self.exercises.insert(name.to_string(), status);
+        if status == Status::Done {
+            self.next_task.remove(name);
+        }
+    }
+
+    /// Remembers the first unfinished task of an exercise (or forgets it).
+    pub fn record_next_task(&mut self, name: &str, task: Option<&str>) {
+        match task {
+            Some(task) => self.next_task.insert(name.to_string(), task.to_string()),
+            None => self.next_task.remove(name),
+        };
     }
 
     /// The first exercise, in course order, that is not done.

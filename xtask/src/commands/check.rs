@@ -42,6 +42,10 @@ pub fn run(course: &Course, args: &CheckArgs) -> Result<bool> {
     }
     let mut state = State::load(&course.root);
     state.record(&exercise.name, if result.all_passed() { Status::Done } else { Status::Failing });
+    let unfinished = exercise.tasks.iter().find(|task| {
+        result.tests.iter().any(|t| t.task.as_deref() == Some(task.name.as_str()) && !t.kind.passed())
+    });
+    state.record_next_task(&exercise.name, unfinished.map(|t| t.name.as_str()));
     state.save(&course.root)?;
     if result.all_passed() {
         match state.current(course) {

@@ -17,8 +17,10 @@ pub fn run(course: &Course) -> Result<bool> {
             if !e.topics.is_empty() {
                 println!("  topics    {}", e.topics.join(" · "));
             }
-            if let Some(task) = e.tasks.first() {
-                println!("  task 1    {}: {}", task.name, task.summary);
+            let next = state.next_task.get(&e.name);
+            let position = next.and_then(|n| e.tasks.iter().position(|t| &t.name == n)).unwrap_or(0);
+            if let Some(task) = e.tasks.get(position) {
+                println!("  {:<9} {}: {}", format!("task {}", position + 1), task.name, task.summary);
             }
             println!("  read      {}/README.md, then edit {}/src/lib.rs", e.dir.display(), e.dir.display());
             println!("\n  next: cargo xtask check {}", e.name);
