@@ -39,5 +39,5 @@ pub use failure::fail;
 pub use gantt::{Bar, BarEnd};
 pub use probe::{Ending, Fate, Gauge, GaugeGuard, Probe, Probed};
 pub use rate::{Overfull, RateLimit, assert_admissions, assert_rate_limited, overfull_window};
-pub use runtime::{Limits, run, run_with};
+pub use runtime::{Limits, run, run_with, within};
 pub use timeline::{Job, Span, Timeline};

@@ -40,6 +40,28 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// The default limits with another virtual-time guard: a test that a
+    /// wrong answer turns into a hang can fail sooner on the virtual clock
+    /// (it is instant in real time either way).
+    pub fn with_virtual_limit(virtual_limit: Duration) -> Self {
+        Limits { virtual_limit, ..Limits::default() }
+    }
+}
+
+/// Awaits `fut`, or fails once it has run `limit` of virtual time: a hang,
+/// explained. `what` names the call, `hint` says what usually causes it
+/// ("give each producer its own clone of the Sender ...").
+pub async fn within<F: Future>(limit: Duration, what: &str, hint: &str, fut: F) -> F::Output {
+    match tokio::time::timeout(limit, fut).await {
+        Ok(output) => output,
+        Err(_) => crate::fail(format!(
+            "{what} was still running after {} of virtual time, far longer than it needs.\n{hint}",
+            fmt_duration(limit)
+        )),
+    }
+}
+
 /// Runs an async test body on a paused current-thread runtime, with the
 /// default [`Limits`].
 ///

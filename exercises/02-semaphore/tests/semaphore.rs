@@ -15,16 +15,11 @@ use semaphore::{JobError, LimitError, Limiter, run_limited, spawn_limited};
 /// Awaits `fut`, which must return at once: a bad limit is an error, not a
 /// wait. Fails with an explanation if it is still waiting after 1 s.
 async fn at_once<T>(fut: impl Future<Output = T>, what: &str) -> T {
-    match tokio::time::timeout(ms(1000), fut).await {
-        Ok(value) => {
-            assert_elapsed(checker::elapsed(), 0, what);
-            value
-        }
-        Err(_) => checker::fail(format!(
-            "{what}: still waiting after 1.000 s of virtual time; it should return an error at once.\n\
-             a semaphore with 0 permits never lets a job in: check k before you build one."
-        )),
-    }
+    let hint = "it should return an error at once: a semaphore with 0 permits never lets a job in, \
+                so check k before you build one.";
+    let value = checker::within(ms(1000), what, hint, fut).await;
+    assert_elapsed(checker::elapsed(), 0, what);
+    value
 }
 
 /// Fails if any job of `tl` ever started.

@@ -6,12 +6,11 @@
 //! 400 ms" is an `==` that never flakes. Test names start with the task
 //! they check.
 
-use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cancellation::{AbortOnDrop, JobEnd, ShutdownReport, abort_after, serve, shutdown, worker};
-use checker::{Limits, Timeline, assert_elapsed, assert_schedule, check_eq, done, dropped, fmt_duration, ms};
+use checker::{Limits, Timeline, assert_elapsed, assert_schedule, check_eq, done, dropped, ms, within};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -46,23 +45,13 @@ fn cancel_at(token: &CancellationToken, after_ms: u64) {
     });
 }
 
-/// A short virtual limit for tests that a wrong answer turns into a hang:
-/// the test then fails after one virtual minute, at once in real time.
-fn one_minute() -> Limits {
-    Limits { virtual_limit: ms(60_000), ..Limits::default() }
-}
+/// How long a call may run before a test calls it a hang: far longer than
+/// any of these tests needs, and instant in real time.
+const PATIENCE: Duration = ms(30_000);
 
-/// Awaits `fut`, or fails with `hint` once it has run 30 s of virtual
-/// time, far longer than any of these tests needs: a hang, explained.
-async fn within<F: Future>(what: &str, hint: &str, fut: F) -> F::Output {
-    let limit = ms(30_000);
-    match tokio::time::timeout(limit, fut).await {
-        Ok(output) => output,
-        Err(_) => checker::fail(format!(
-            "{what} was still running after {} of virtual time.\n{hint}",
-            fmt_duration(limit)
-        )),
-    }
+/// A shorter virtual-time guard for the tests a wrong answer can hang.
+fn one_minute() -> Limits {
+    Limits::with_virtual_limit(ms(60_000))
 }
 
 /// Why a shutdown may never end.
@@ -301,7 +290,7 @@ fn shutdown_aborts_the_stragglers_when_the_grace_period_ends() {
         let workers =
             vec![cooperative(&tl, "A", &token, 300), cooperative(&tl, "B", &token, 700), stubborn(&tl, "C")];
         tokio::time::sleep(ms(1000)).await;
-        let report = within("shutdown", SHUTDOWN_HANGS, shutdown(&token, workers, ms(500))).await;
+        let report = within(PATIENCE, "shutdown", SHUTDOWN_HANGS, shutdown(&token, workers, ms(500))).await;
         assert_elapsed(
             checker::elapsed(),
             1500,
@@ -332,7 +321,7 @@ fn shutdown_reports_who_finished_who_was_aborted_and_who_panicked() {
             stubborn(&tl, "D"),
         ];
         tokio::time::sleep(ms(1000)).await;
-        let report = within("shutdown", SHUTDOWN_HANGS, shutdown(&token, workers, ms(500))).await;
+        let report = within(PATIENCE, "shutdown", SHUTDOWN_HANGS, shutdown(&token, workers, ms(500))).await;
         check_eq(
             report,
             ShutdownReport { finished: names(&["C"]), aborted: names(&["A", "D"]), panicked: names(&["B"]) },
@@ -350,7 +339,7 @@ fn shutdown_returns_as_soon_as_every_worker_is_done() {
         let token = CancellationToken::new();
         let workers = vec![cooperative(&tl, "A", &token, 300), cooperative(&tl, "B", &token, 700)];
         tokio::time::sleep(ms(1000)).await;
-        let report = within("shutdown", SHUTDOWN_HANGS, shutdown(&token, workers, ms(2000))).await;
+        let report = within(PATIENCE, "shutdown", SHUTDOWN_HANGS, shutdown(&token, workers, ms(2000))).await;
         assert_elapsed(
             checker::elapsed(),
             1400,
@@ -376,7 +365,8 @@ fn shutdown_with_no_grace_aborts_every_worker_at_once() {
         let token = CancellationToken::new();
         let workers = vec![cooperative(&tl, "A", &token, 300), stubborn(&tl, "B")];
         tokio::time::sleep(ms(1000)).await;
-        let report = within("shutdown", SHUTDOWN_HANGS, shutdown(&token, workers, Duration::ZERO)).await;
+        let report =
+            within(PATIENCE, "shutdown", SHUTDOWN_HANGS, shutdown(&token, workers, Duration::ZERO)).await;
         assert_schedule(
             &tl,
             &[dropped("A", 0, 1000), dropped("B", 0, 1000)],
@@ -404,6 +394,7 @@ fn serve_finishes_the_message_in_hand_and_hands_back_the_rest() {
         }
         cancel_at(&token, 1000);
         let handed_back = within(
+            PATIENCE,
             "serve",
             SERVE_HANGS,
             serve(rx, token.clone(), |m| tl.job(format!("message {m}"), 300, ())),
@@ -442,6 +433,7 @@ fn serve_stops_at_once_when_cancelled_while_idle() {
         let (tx, rx) = mpsc::channel::<u32>(8);
         cancel_at(&token, 500);
         let handed_back = within(
+            PATIENCE,
             "serve",
             SERVE_HANGS,
             serve(rx, token.clone(), |m| tl.job(format!("message {m}"), 300, ())),

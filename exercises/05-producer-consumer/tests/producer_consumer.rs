@@ -8,12 +8,10 @@
 //! virtual clock, so "the pipeline ends at exactly 5 s" is an `==` that
 //! never flakes. Test names start with the task they check.
 
-use std::future::Future;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use checker::{
-    Limits, Timeline, assert_elapsed, assert_peak, assert_schedule, check_eq, done, fmt_duration, ms,
-};
+use checker::{Limits, Timeline, assert_elapsed, assert_peak, assert_schedule, check_eq, done, ms, within};
 use futures::StreamExt;
 use futures::stream::{self, BoxStream};
 use producer_consumer::{
@@ -73,23 +71,13 @@ fn sorted(mut v: Vec<u32>) -> Vec<u32> {
     v
 }
 
-/// A short virtual limit for tests that a wrong answer turns into a hang:
-/// the test then fails after one virtual minute, at once in real time.
-fn one_minute() -> Limits {
-    Limits { virtual_limit: ms(60_000), ..Limits::default() }
-}
+/// How long a call may run before a test calls it a hang: far longer than
+/// any of these tests needs, and instant in real time.
+const PATIENCE: Duration = ms(30_000);
 
-/// Awaits `fut`, or fails with `hint` once it has run 30 s of virtual
-/// time, far longer than any of these tests needs: a hang, explained.
-async fn within<F: Future>(what: &str, hint: &str, fut: F) -> F::Output {
-    let limit = ms(30_000);
-    match tokio::time::timeout(limit, fut).await {
-        Ok(output) => output,
-        Err(_) => checker::fail(format!(
-            "{what} was still running after {} of virtual time, long after its last item was done.\n{hint}",
-            fmt_duration(limit)
-        )),
-    }
+/// A shorter virtual-time guard for the tests a wrong answer can hang.
+fn one_minute() -> Limits {
+    Limits::with_virtual_limit(ms(60_000))
 }
 
 /// Why a pipeline that processed everything may still not end.
@@ -102,9 +90,13 @@ const NEVER_CLOSED: &str = "the consumers are still waiting in recv(): it gives 
 fn pipeline_twenty_items_four_consumers_take_five_seconds() {
     checker::run_with(one_minute(), async {
         let tl = Timeline::new();
-        let results =
-            within("pipeline", NEVER_CLOSED, pipeline(vec![eager(0..20)], 4, 4, on_timeline(&tl, 1000)))
-                .await;
+        let results = within(
+            PATIENCE,
+            "pipeline",
+            NEVER_CLOSED,
+            pipeline(vec![eager(0..20)], 4, 4, on_timeline(&tl, 1000)),
+        )
+        .await;
         assert_elapsed(checker::elapsed(), 5000, "20 items of 1 s through 4 consumers");
         let expected: Vec<_> = (0..20u64)
             .map(|i| {
@@ -124,7 +116,8 @@ fn pipeline_processes_every_item_exactly_once() {
         let tl = Timeline::new();
         let producers = vec![eager(0..7), eager(7..14), eager(14..20)];
         let results =
-            within("pipeline", NEVER_CLOSED, pipeline(producers, 4, 2, on_timeline(&tl, 1000))).await;
+            within(PATIENCE, "pipeline", NEVER_CLOSED, pipeline(producers, 4, 2, on_timeline(&tl, 1000)))
+                .await;
         check_eq(
             results.map(sorted),
             Ok((0..20).collect()),
@@ -144,7 +137,8 @@ fn pipeline_ends_when_the_last_producer_is_done() {
         // A makes items 0, 1, 2 at 100, 200, 300 ms; B makes item 10 at 3 s.
         let producers = vec![steady(0, Some(3), 100, &made), steady(10, Some(1), 3000, &made)];
         let results =
-            within("pipeline", NEVER_CLOSED, pipeline(producers, 2, 2, on_timeline(&tl, 500))).await;
+            within(PATIENCE, "pipeline", NEVER_CLOSED, pipeline(producers, 2, 2, on_timeline(&tl, 500)))
+                .await;
         check_eq(results.map(sorted), Ok(vec![0, 1, 2, 10]), "every item made, processed once");
         assert_schedule(
             &tl,
@@ -179,8 +173,13 @@ fn pipeline_slows_a_fast_producer_to_the_consumers_pace() {
                 })
                 .boxed()
         };
-        let results =
-            within("pipeline", NEVER_CLOSED, pipeline(vec![producer], 1, 2, on_timeline(&tl, 1000))).await;
+        let results = within(
+            PATIENCE,
+            "pipeline",
+            NEVER_CLOSED,
+            pipeline(vec![producer], 1, 2, on_timeline(&tl, 1000)),
+        )
+        .await;
         check_eq(results.map(sorted), Ok((0..8).collect()), "every item processed once");
         check_eq(
             asked.instants(),
@@ -229,6 +228,7 @@ fn pipeline_refuses_zero_consumers() {
     checker::run_with(one_minute(), async {
         let tl = Timeline::new();
         let result = within(
+            PATIENCE,
             "pipeline with no consumer",
             "nothing takes the items, so the producers wait forever for room: check the input first \
              and return PipelineError::NoConsumers at once.",
@@ -333,6 +333,7 @@ fn priority_queue_close_wakes_a_waiting_pop() {
         let mut ended = Vec::new();
         for popper in poppers {
             let popped = within(
+                PATIENCE,
                 "a pop waiting on a queue that was closed at 300 ms",
                 "close() must wake every pop that waits (Notify::notify_waiters), not only one.",
                 popper,
@@ -432,6 +433,7 @@ fn drain_on_shutdown_processes_everything_made_and_loses_nothing() {
         // One item every 70 ms, forever, into a queue of 3; one consumer at 250 ms an item.
         let producers = vec![steady(0, None, 70, &made)];
         let results = within(
+            PATIENCE,
             "drain_on_shutdown, shut down at 1 s,",
             "the producers must stop at the shutdown (wait for the next item or the token, in a select!), \
              so that the queue closes and the consumers can drain it and stop.",
@@ -474,6 +476,7 @@ fn drain_on_shutdown_with_many_producers_and_consumers() {
         let producers =
             vec![steady(0, None, 90, &made), steady(100, None, 130, &made), steady(200, None, 110, &made)];
         let results = within(
+            PATIENCE,
             "drain_on_shutdown, shut down at 1.050 s,",
             "the producers must stop at the shutdown (wait for the next item or the token, in a select!), \
              so that the queue closes and the consumers can drain it and stop.",
@@ -500,6 +503,7 @@ fn drain_on_shutdown_refuses_bad_input() {
         let tl = Timeline::new();
         let shutdown = CancellationToken::new();
         let no_consumers = within(
+            PATIENCE,
             "drain_on_shutdown with no consumer",
             "nothing takes the items, so the producers wait forever for room: check the input first \
              and return PipelineError::NoConsumers at once.",
