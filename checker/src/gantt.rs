@@ -60,6 +60,52 @@ const TICK_MS: &[u64] = &[
     100_000, 200_000, 250_000, 500_000, 1_000_000, 2_000_000, 5_000_000,
 ];
 
+/// A time axis fitted to a width: how many milliseconds a column stands
+/// for, and where the labelled ticks go. Shared by every chart, so all of
+/// them read the same way.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Axis {
+    pub(crate) ms_per_col: u64,
+    horizon: u64,
+    tick: u64,
+}
+
+impl Axis {
+    /// The finest scale at which `horizon_ms` fits in `cols` columns, with
+    /// tick labels at least `min_gap` columns apart.
+    pub(crate) fn fit(horizon_ms: u64, cols: usize, min_gap: u64) -> Axis {
+        let horizon = horizon_ms.max(1);
+        let ms_per_col =
+            *MS_PER_COL.iter().find(|&&m| horizon.div_ceil(m) as usize <= cols).unwrap_or(&1_000_000);
+        let tick = *TICK_MS
+            .iter()
+            .find(|&&t| t.is_multiple_of(ms_per_col) && t / ms_per_col >= min_gap)
+            .unwrap_or(&5_000_000);
+        Axis { ms_per_col, horizon, tick }
+    }
+
+    /// Columns the horizon takes.
+    pub(crate) fn columns(&self) -> usize {
+        self.horizon.div_ceil(self.ms_per_col) as usize
+    }
+
+    /// The axis line: `0s      1s      2s`.
+    pub(crate) fn labels(&self) -> String {
+        let mut axis: Vec<char> = vec![' '; self.columns() + 8];
+        let mut t = 0;
+        while t <= self.horizon {
+            let col = (t / self.ms_per_col) as usize;
+            for (i, ch) in tick_label(t).chars().enumerate() {
+                if col + i < axis.len() {
+                    axis[col + i] = ch;
+                }
+            }
+            t += self.tick;
+        }
+        axis.iter().collect::<String>().trim_end().to_string()
+    }
+}
+
 fn tick_label(ms: u64) -> String {
     if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
@@ -117,25 +163,12 @@ fn draw_chart(blocks: &[(&str, &[Bar])], width: usize, load: bool) -> String {
     let has_open = blocks.iter().flat_map(|(_, bars)| bars.iter()).any(|b| b.end == BarEnd::Open);
     // Leave room after the horizon for the `…` of a bar that never ended.
     let horizon = if has_open { horizon + horizon / 8 + 1 } else { horizon.max(1) };
-    let mpc = *MS_PER_COL.iter().find(|&&m| horizon.div_ceil(m) as usize <= cols).unwrap_or(&1_000_000);
-    let chart_cols = horizon.div_ceil(mpc) as usize;
-    let tick = *TICK_MS.iter().find(|&&t| t.is_multiple_of(mpc) && t / mpc >= 7).unwrap_or(&5_000_000);
+    let axis = Axis::fit(horizon, cols, 7);
+    let (mpc, chart_cols) = (axis.ms_per_col, axis.columns());
 
     let mut out = String::new();
-    let pad = " ".repeat(block_w + label_w + 1);
-    let mut axis: Vec<char> = vec![' '; chart_cols + 8];
-    let mut t = 0;
-    while t <= horizon {
-        let col = (t / mpc) as usize;
-        for (i, ch) in tick_label(t).chars().enumerate() {
-            if col + i < axis.len() {
-                axis[col + i] = ch;
-            }
-        }
-        t += tick;
-    }
-    out.push_str(&pad);
-    out.push_str(axis.iter().collect::<String>().trim_end());
+    out.push_str(&" ".repeat(block_w + label_w + 1));
+    out.push_str(&axis.labels());
     out.push('\n');
 
     for (name, bars) in blocks {

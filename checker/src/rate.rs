@@ -17,18 +17,10 @@ use std::time::Duration;
 
 use crate::clock::fmt_duration;
 use crate::failure::fail;
+use crate::gantt::Axis;
 
 /// Width of the drawings in failure messages (80 columns once indented).
 const WIDTH: usize = 72;
-const MS_PER_COL: &[u64] = &[
-    1, 2, 5, 10, 20, 25, 50, 100, 125, 200, 250, 500, 1_000, 2_000, 2_500, 5_000, 10_000, 20_000, 25_000,
-    50_000, 100_000, 200_000, 250_000, 500_000, 1_000_000,
-];
-const TICK_MS: &[u64] = &[
-    1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1_000, 2_000, 2_500, 5_000, 10_000, 20_000, 25_000, 50_000,
-    100_000, 200_000, 250_000, 500_000, 1_000_000, 2_000_000, 5_000_000,
-];
-
 /// A rate limit: bursts of up to `burst`, refilled at `rate` per `per`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimit {
@@ -237,17 +229,6 @@ fn listing(groups: &[(Duration, u64)], from: Duration, to: Duration) -> Vec<Stri
     out
 }
 
-fn tick_label(ms: u64) -> String {
-    if ms.is_multiple_of(1000) {
-        format!("{}s", ms / 1000)
-    } else if ms > 1000 {
-        let s = format!("{:.3}", ms as f64 / 1000.0);
-        format!("{}s", s.trim_end_matches('0'))
-    } else {
-        format!("{ms}ms")
-    }
-}
-
 /// Rows of admission counts on one time axis: each column shows how many
 /// calls were admitted in it (`·` none, `1`–`9`, `+` 10 or more). With a
 /// window, a last row marks it `├──┤`.
@@ -262,22 +243,10 @@ fn strip(rows: &[(&str, &[Duration])], window: Option<(Duration, Duration)>) -> 
         .max()
         .unwrap_or_default()
         .as_millis() as u64;
-    let mpc = *MS_PER_COL.iter().find(|&&m| horizon / m < cols as u64).unwrap_or(&1_000_000);
-    let used = (horizon / mpc) as usize + 1;
-    let tick = *TICK_MS.iter().find(|&&t| t.is_multiple_of(mpc) && t / mpc >= 8).unwrap_or(&5_000_000);
-
-    let mut axis: Vec<char> = vec![' '; used + 8];
-    let mut t = 0;
-    while t <= horizon {
-        let col = (t / mpc) as usize;
-        for (i, ch) in tick_label(t).chars().enumerate() {
-            if col + i < axis.len() {
-                axis[col + i] = ch;
-            }
-        }
-        t += tick;
-    }
-    let mut out = format!("{}{}\n", " ".repeat(label_w), axis.iter().collect::<String>().trim_end());
+    // +1: an admission at the horizon needs a column of its own.
+    let axis = Axis::fit(horizon + 1, cols, 8);
+    let (mpc, used) = (axis.ms_per_col, axis.columns());
+    let mut out = format!("{}{}\n", " ".repeat(label_w), axis.labels());
     for (label, times) in rows {
         let mut counts = vec![0u64; used];
         for t in *times {
