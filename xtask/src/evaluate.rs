@@ -34,9 +34,24 @@ pub fn evaluate(
         }
         Built::Binaries(binaries) => {
             let mut tests = Vec::new();
+            let mut trouble = None;
             for binary in &binaries {
-                for name in runner::list_tests(binary)? {
-                    tests.push((binary.clone(), name));
+                match runner::list_tests(binary, run_options.wall_limit) {
+                    Ok(names) => tests.extend(names.into_iter().map(|name| (binary.clone(), name))),
+                    Err(reason) => trouble = Some(reason),
+                }
+            }
+            // The test files say which tests there are; a binary tampered
+            // with from the inside cannot add to them or make them vanish.
+            let expected = test_names_in_source(&site.root.join(&exercise.dir).join("tests"));
+            let mut missing = Vec::new();
+            if !expected.is_empty() {
+                tests.retain(|(_, name)| expected.contains(name));
+                for name in &expected {
+                    if !tests.iter().any(|(_, listed)| listed == name) {
+                        let why = trouble.clone().unwrap_or_else(|| "the test binary did not list it".into());
+                        missing.push((name.clone(), why));
+                    }
                 }
             }
             // Present tests task by task, in the order exercise.toml gives.
@@ -44,7 +59,7 @@ pub fn evaluate(
                 (exercise.task_of(name).map_or(usize::MAX, |(i, _)| i), name.clone())
             });
             let runs = runner::run_all(&tests, run_options)?;
-            Ok(ExerciseResult::from_runs(exercise, runs, run_options.wall_limit))
+            Ok(ExerciseResult::from_runs(exercise, runs, missing, run_options.wall_limit))
         }
     }
 }

@@ -83,9 +83,28 @@ impl ExerciseResult {
         self.compile_error.is_none() && !self.tests.is_empty() && self.tests.iter().all(|t| t.kind.passed())
     }
 
-    /// Builds the result from the runs of its tests.
-    pub fn from_runs(exercise: &Exercise, runs: Vec<TestRun>, wall_limit: Duration) -> Self {
-        let tests = runs.into_iter().map(|run| judge(exercise, run, wall_limit)).collect();
+    /// Builds the result from the runs of its tests, and the tests that
+    /// could not run at all (name, why).
+    pub fn from_runs(
+        exercise: &Exercise,
+        runs: Vec<TestRun>,
+        missing: Vec<(String, String)>,
+        wall_limit: Duration,
+    ) -> Self {
+        let mut tests: Vec<TestResult> =
+            runs.into_iter().map(|run| judge(exercise, run, wall_limit)).collect();
+        tests.extend(missing.into_iter().map(|(name, why)| TestResult {
+            task: exercise.task_of(&name).map(|(_, t)| t.name.clone()),
+            kind: Kind::Crashed,
+            message: format!("this test did not run: {why}."),
+            score: 0.0,
+            max_score: exercise.points(&name),
+            virtual_ms: None,
+            wall_ms: 0.0,
+            output: String::new(),
+            timeline: String::new(),
+            name,
+        }));
         Self::with_tests(exercise, None, tests)
     }
 

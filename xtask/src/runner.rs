@@ -18,7 +18,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use serde_json::Value;
 
 /// Limits for every test process.
@@ -80,21 +80,30 @@ pub struct TestRun {
     pub timeline: String,
 }
 
-/// The tests in a libtest binary, from `--list --format terse`.
-pub fn list_tests(binary: &Path) -> Result<Vec<String>> {
-    let out = Command::new(binary)
+/// The tests in a libtest binary, from `--list --format terse`, or why it
+/// could not say. The learner's code can run before `main` (a static
+/// initialiser), so listing gets the same wall-clock limit as a test.
+pub fn list_tests(binary: &Path, limit: Duration) -> Result<Vec<String>, String> {
+    let mut child = Command::new(binary)
         .args(["--list", "--format", "terse"])
         .stdin(Stdio::null())
-        .output()
-        .with_context(|| format!("listing the tests in {}", binary.display()))?;
-    if !out.status.success() {
-        bail!("{} --list failed: {}", binary.display(), String::from_utf8_lossy(&out.stderr));
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("the test binary could not start: {e}"))?;
+    let out = child.stdout.take().map(|s| std::thread::spawn(move || read_capped(s, 1 << 20)));
+    let (status, killed) = wait_with_limit(&mut child, limit).map_err(|e| format!("{e:#}"))?;
+    let (text, _) = out.and_then(|h| h.join().ok()).unwrap_or_default();
+    if killed {
+        return Err(format!(
+            "the test binary did not even list its tests within {:.0} s",
+            limit.as_secs_f64()
+        ));
     }
-    Ok(String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.strip_suffix(": test"))
-        .map(str::to_string)
-        .collect())
+    if !status.success() {
+        return Err(format!("the test binary failed before any test ran ({status})"));
+    }
+    Ok(text.lines().filter_map(|l| l.strip_suffix(": test")).map(str::to_string).collect())
 }
 
 /// Runs every `(binary, test)` pair, `options.jobs` at a time; results come

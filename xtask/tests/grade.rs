@@ -48,13 +48,20 @@ const CASES: &[(&str, Option<&str>)] = &[
         Some("let mut hoard = Vec::new();\n    loop {\n        hoard.push(vec![1u8; 1 << 20]);\n    }"),
     ),
     ("12-missing", None),
+    ("13-vanishes", Some(VANISH)),
 ];
+
+/// Code that runs before `main` (a static initialiser) and leaves, so that
+/// the test binary lists no tests at all: the tests must still count.
+const VANISH: &str = "#[used]\n#[unsafe(link_section = \".init_array\")]\nstatic VANISH: extern \"C\" fn() = {\n    \
+                      extern \"C\" fn vanish() {\n        std::process::exit(0)\n    }\n    vanish\n};\n\n\
+                      pub async fn answer() -> u32 {\n    42\n}\n";
 
 fn package(dir: &str) -> &str {
     dir.split_once('-').unwrap().1
 }
 
-/// The course: one workspace, twelve copies of the same exercise.
+/// The course: one workspace, a copy of the same exercise per case.
 fn course() -> Fixture {
     let dir = scratch("grading-course");
     write(
@@ -104,6 +111,10 @@ fn submission() -> std::path::PathBuf {
     let dir = scratch("grading-submission");
     for (ex, body) in CASES {
         let Some(body) = body else { continue };
+        if body.starts_with("#[used]") {
+            write(&dir.join("exercises").join(ex).join("src/lib.rs"), body);
+            continue;
+        }
         let lib = format!(
             "#[allow(unused_imports)]\nuse std::time::Duration;\n\npub async fn answer() -> u32 {{\n    {body}\n}}\n"
         );
@@ -173,7 +184,7 @@ fn a_hostile_class_gets_the_right_verdicts_in_every_format() {
     let report: Value = serde_json::from_str(&fs::read_to_string(&json_path).unwrap()).unwrap();
     assert_eq!(report["schema"], "awaitlings-grade/1");
     assert_eq!(report["score"], 3.0, "only the honest exercise scores");
-    assert_eq!(report["max_score"], 36.0);
+    assert_eq!(report["max_score"], 39.0, "a binary that lists no tests cannot shrink the total");
     let by_name: BTreeMap<String, &Value> = report["exercises"]
         .as_array()
         .unwrap()
@@ -208,6 +219,13 @@ fn a_hostile_class_gets_the_right_verdicts_in_every_format() {
     assert_eq!(kinds(by_name["missing"]), ["not_implemented", "not_implemented"]);
     assert_eq!(by_name["missing"]["submitted"], false);
     assert!(report["notes"].to_string().contains("12 missing: not in the submission"));
+    assert_eq!(kinds(by_name["vanishes"]), ["crashed", "crashed"]);
+    assert!(
+        messages(by_name["vanishes"]).contains("this test did not run"),
+        "{}",
+        messages(by_name["vanishes"])
+    );
+    assert_eq!(by_name["vanishes"]["max_score"], 3.0);
     for e in by_name.values().filter(|e| e["name"] != "honest") {
         assert_eq!(e["score"], 0.0, "{}", e["name"]);
     }
@@ -226,7 +244,7 @@ fn a_hostile_class_gets_the_right_verdicts_in_every_format() {
     assert!(results["execution_time"].is_number());
     assert!(results["output"].is_string());
     let tests = results["tests"].as_array().unwrap();
-    assert_eq!(tests.len(), 24);
+    assert_eq!(tests.len(), 26);
     for t in tests {
         assert!(t["name"].is_string() && t["number"].is_string() && t["output"].is_string(), "{t}");
         assert!(t["score"].is_number() && t["max_score"].is_number(), "{t}");
@@ -259,7 +277,7 @@ fn a_hostile_class_gets_the_right_verdicts_in_every_format() {
         .args(limits)
         .assert()
         .success()
-        .stdout(contains("total 3/36 points"))
+        .stdout(contains("total 3/39 points"))
         .stdout(contains("09 broken").and(contains("did not compile")));
 
     // A submission without exercises still gets a report, with a note.
