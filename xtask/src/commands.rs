@@ -2,11 +2,14 @@
 
 pub mod bundle;
 pub mod check;
+pub mod dist;
 pub mod grade;
 pub mod hint;
 pub mod list;
+pub mod reset;
 pub mod status;
 pub mod verify;
+pub mod watch;
 
 use anyhow::Result;
 

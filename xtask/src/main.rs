@@ -1,8 +1,9 @@
 //! `cargo xtask`: the awaitlings front end.
 //!
 //! One binary for the three people who use the course: the learner
-//! (`check`, `hint`, `list`, and no arguments for "where am I"), the
-//! instructor (`grade`) and the maintainer (`verify`).
+//! (no arguments for "where am I", `list`, `check`, `watch`, `hint`,
+//! `reset`), the instructor (`grade`, `gradescope-bundle`, `dist`) and the
+//! maintainer (`verify`).
 
 mod commands;
 mod compile;
@@ -28,7 +29,9 @@ use clap::{Parser, Subcommand};
 use crate::commands::UsageError;
 use crate::commands::bundle::BundleArgs;
 use crate::commands::check::CheckArgs;
+use crate::commands::dist::{DistArgs, edition};
 use crate::commands::grade::{self, GradeArgs};
+use crate::commands::reset::ResetArgs;
 use crate::course::Course;
 
 /// awaitlings: async Rust exercises, graded on a virtual clock.
@@ -64,6 +67,17 @@ enum Command {
         /// Real-time limit per test, in seconds.
         #[arg(long, value_name = "SECS", value_parser = parse_secs)]
         wall_limit: Option<Duration>,
+    },
+    /// Check the current exercise each time you save it; move on when it passes.
+    Watch {
+        /// The exercise to start with (default: the first one not done).
+        name: Option<String>,
+        /// Do not watch files: press Enter to check (where saves go unnoticed).
+        #[arg(long, conflicts_with = "poll")]
+        manual: bool,
+        /// Look for changes every 0.5 s instead of waiting for file events.
+        #[arg(long)]
+        poll: bool,
     },
     /// Show hints for an exercise, from a nudge (level 1) to nearly the answer.
     Hint {
@@ -124,6 +138,27 @@ enum Command {
         #[arg(long, value_name = "SECS", value_parser = parse_secs)]
         wall_limit: Option<Duration>,
     },
+    /// Put an exercise's src/ back as shipped (asks first) and forget its progress.
+    Reset {
+        /// The exercise: its name (`gather`), number (`1`) or directory.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        name: Option<String>,
+        /// Reset every exercise (one question for all).
+        #[arg(long)]
+        all: bool,
+        /// Do not ask (needed when stdin is not a terminal).
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Write the student edition to DIR: exercises as stubs, no solutions, no mutants.
+    Dist {
+        /// A new (or empty) folder outside the course.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// Write into a non-empty DIR: what dist ships is replaced, the rest (.git, ...) left alone.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 fn parse_secs(text: &str) -> Result<Duration, String> {
@@ -153,11 +188,31 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<bool> {
     let course = Course::discover()?;
+    // The student edition ships no solutions: say so, instead of a cargo error.
+    match &cli.command {
+        Some(Command::Check { name, solution: true, .. }) => edition::require_solutions(
+            &course,
+            "check --solution",
+            &format!("check your own code with: cargo xtask check {name} · stuck? cargo xtask hint {name}"),
+        )?,
+        Some(Command::Verify { .. }) => {
+            edition::require_solutions(&course, "verify", "check your own code with: cargo xtask check NAME")?
+        }
+        Some(Command::GradescopeBundle { .. }) => edition::require_solutions(
+            &course,
+            "gradescope-bundle",
+            "the autograder it writes grades the reference solutions first",
+        )?,
+        _ => {}
+    }
     match cli.command {
         None => commands::status::run(&course),
         Some(Command::List) => commands::list::run(&course),
         Some(Command::Check { name, solution, verbose, timeline, wall_limit }) => {
             commands::check::run(&course, &CheckArgs { name, solution, verbose, timeline, wall_limit })
+        }
+        Some(Command::Watch { name, manual, poll }) => {
+            commands::watch::run(&course, &commands::watch::WatchArgs { name, manual, poll })
         }
         Some(Command::Hint { name, level, task }) => {
             commands::hint::run(&course, &name, level, task.as_deref())
@@ -189,5 +244,9 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             commands::bundle::run(&course, &args)
         }
         Some(Command::Verify { names, wall_limit }) => commands::verify::run(&course, &names, wall_limit),
+        Some(Command::Reset { name, all, yes }) => {
+            commands::reset::run(&course, &ResetArgs { name, all, yes })
+        }
+        Some(Command::Dist { dir, force }) => commands::dist::run(&course, &DistArgs { dir, force }),
     }
 }

@@ -190,14 +190,22 @@ fn progress_survives_removed_exercises_and_a_corrupt_state_file() {
 #[test]
 fn status_points_at_the_first_unfinished_task() {
     let course = Fixture::copy("course");
-    course.xtask().args(["check", "passing"]).assert().success();
+    course.xtask_in("xtask-fixture-edits").args(["check", "passing"]).assert().success();
     // racing: task 1 (both) fails on timing, task 2 (later) is todo.
-    course.xtask().args(["check", "racing"]).assert().code(1);
-    course.xtask().assert().success().stdout(contains("task 1    both: run two jobs at once"));
+    course.xtask_in("xtask-fixture-edits").args(["check", "racing"]).assert().code(1);
+    course
+        .xtask_in("xtask-fixture-edits")
+        .assert()
+        .success()
+        .stdout(contains("task 1    both: run two jobs at once"));
     let solved = std::fs::read_to_string(course.dir.join("solutions/racing/src/lib.rs")).unwrap();
     let half =
         solved.replace("pub async fn later() {}", "pub async fn later() {\n    todo!(\"task 2 (later)\")\n}");
     std::fs::write(course.dir.join("exercises/02-racing/src/lib.rs"), half).unwrap();
-    course.xtask().args(["check", "racing"]).assert().code(1);
-    course.xtask().assert().success().stdout(contains("task 2    later: not written yet"));
+    course.xtask_in("xtask-fixture-edits").args(["check", "racing"]).assert().code(1);
+    course
+        .xtask_in("xtask-fixture-edits")
+        .assert()
+        .success()
+        .stdout(contains("task 2    later: not written yet"));
 }

@@ -35,7 +35,7 @@ pub fn run(course: &Course, args: &CheckArgs) -> Result<bool> {
     let site = Site { root: course.root.clone(), package };
     let result = check_at(exercise, &site, args.wall_limit)?;
     let view = human::View { verbose: args.verbose, timeline: args.timeline };
-    print!("{}", human::render_view(exercise, &result, view));
+    print!("{}", human::render(exercise, &result, view));
 
     if args.solution {
         return Ok(result.all_passed());

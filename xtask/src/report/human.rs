@@ -41,13 +41,9 @@ pub struct View {
     pub timeline: bool,
 }
 
-/// Everything about one exercise's run, for the terminal.
-pub fn render(exercise: &Exercise, result: &ExerciseResult, verbose: bool) -> String {
-    render_view(exercise, result, View { verbose, timeline: false })
-}
-
-/// [`render`], with the chosen extras.
-pub fn render_view(exercise: &Exercise, result: &ExerciseResult, view: View) -> String {
+/// Everything about one exercise's run, for the terminal, with the chosen
+/// extras.
+pub fn render(exercise: &Exercise, result: &ExerciseResult, view: View) -> String {
     let verbose = view.verbose;
     let mut out = String::new();
     let _ = writeln!(out, "{}", heading(exercise));

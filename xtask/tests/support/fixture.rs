@@ -52,11 +52,20 @@ impl Fixture {
     }
 
     /// The xtask, run in this course. Fixture copies share one target
-    /// directory: they are identical, so cargo's artifacts are too.
+    /// directory: they are identical, so cargo's artifacts are too. A test
+    /// that edits a course's sources must use [`Fixture::xtask_in`] instead.
     pub fn xtask(&self) -> Command {
+        self.xtask_in("xtask-fixture")
+    }
+
+    /// The xtask, building in a target directory of its own (under the
+    /// workspace's `target/`). Cargo hashes path packages relative to their
+    /// workspace, so two copies whose sources differ must never share one:
+    /// each would take the other's build for its own.
+    pub fn xtask_in(&self, target: &str) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
         cmd.current_dir(&self.dir)
-            .env("CARGO_TARGET_DIR", workspace().join("target/xtask-fixture"))
+            .env("CARGO_TARGET_DIR", workspace().join("target").join(target))
             .env("NO_COLOR", "1")
             .env_remove("AWAITLINGS_ROOT")
             .timeout(Duration::from_secs(600));
