@@ -38,7 +38,7 @@ use crate::course::Course;
 ///
 /// Run with no command to see where you are and what to do next.
 #[derive(Debug, Parser)]
-#[command(name = "cargo xtask", version, about, long_about = None)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask", version)]
 struct Cli {
     /// Never colour the output (NO_COLOR=1 does the same).
     #[arg(long, global = true)]
