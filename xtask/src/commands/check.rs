@@ -11,6 +11,7 @@ use crate::compile::CompileOptions;
 use crate::course::Course;
 use crate::evaluate::{Site, evaluate};
 use crate::model::ExerciseResult;
+use crate::model::Kind;
 use crate::report::human;
 use crate::runner::RunOptions;
 use crate::state::{State, Status};
@@ -53,7 +54,29 @@ pub fn run(course: &Course, args: &CheckArgs) -> Result<bool> {
             None => println!("  {}", style::green("✔ done · that was every exercise: well done!")),
         }
     } else if result.compile_error.is_none() {
-        println!("  next: read the messages above, or ask for a hint: cargo xtask hint {}", exercise.name);
+        match unfinished {
+            // Nothing written yet for this task: say where to start.
+            Some(task)
+                if result
+                    .tests
+                    .iter()
+                    .filter(|t| t.task.as_deref() == Some(task.name.as_str()))
+                    .all(|t| t.kind == Kind::NotImplemented) =>
+            {
+                let number = exercise.tasks.iter().position(|t| t.name == task.name).unwrap_or(0) + 1;
+                println!(
+                    "  next: write task {number} ({}) in {}/src/lib.rs",
+                    task.name,
+                    exercise.dir.display()
+                );
+                println!("        ({}/README.md explains it)", exercise.dir.display());
+                println!("        stuck? cargo xtask hint {} --task {}", exercise.name, task.name);
+            }
+            _ => println!(
+                "  next: read the messages above, or ask for a hint: cargo xtask hint {}",
+                exercise.name
+            ),
+        }
     }
     Ok(result.all_passed())
 }
