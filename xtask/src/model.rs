@@ -60,6 +60,25 @@ pub struct TestResult {
     pub timeline: String,
 }
 
+impl TestResult {
+    /// A test that never ran (its exercise did not compile, its binary did
+    /// not list it): no points, and `message` says why.
+    fn unrun(exercise: &Exercise, name: String, kind: Kind, message: String) -> Self {
+        TestResult {
+            task: exercise.task_of(&name).map(|(_, t)| t.name.clone()),
+            kind,
+            message,
+            score: 0.0,
+            max_score: exercise.points(&name),
+            virtual_ms: None,
+            wall_ms: 0.0,
+            output: String::new(),
+            timeline: String::new(),
+            name,
+        }
+    }
+}
+
 /// One exercise's results.
 #[derive(Debug, Clone, Serialize)]
 pub struct ExerciseResult {
@@ -93,37 +112,18 @@ impl ExerciseResult {
     ) -> Self {
         let mut tests: Vec<TestResult> =
             runs.into_iter().map(|run| judge(exercise, run, wall_limit)).collect();
-        tests.extend(missing.into_iter().map(|(name, why)| TestResult {
-            task: exercise.task_of(&name).map(|(_, t)| t.name.clone()),
-            kind: Kind::Crashed,
-            message: format!("this test did not run: {why}."),
-            score: 0.0,
-            max_score: exercise.points(&name),
-            virtual_ms: None,
-            wall_ms: 0.0,
-            output: String::new(),
-            timeline: String::new(),
-            name,
+        tests.extend(missing.into_iter().map(|(name, why)| {
+            TestResult::unrun(exercise, name, Kind::Crashed, format!("this test did not run: {why}."))
         }));
         Self::with_tests(exercise, None, tests)
     }
 
     /// An exercise that did not compile: every test scores 0.
     pub fn compile_failed(exercise: &Exercise, diagnostics: String, test_names: Vec<String>) -> Self {
+        let message = "the exercise did not compile, so this test could not run.";
         let tests = test_names
             .into_iter()
-            .map(|name| TestResult {
-                task: exercise.task_of(&name).map(|(_, t)| t.name.clone()),
-                kind: Kind::CompileError,
-                message: "the exercise did not compile, so this test could not run.".into(),
-                score: 0.0,
-                max_score: exercise.points(&name),
-                virtual_ms: None,
-                wall_ms: 0.0,
-                output: String::new(),
-                timeline: String::new(),
-                name,
-            })
+            .map(|name| TestResult::unrun(exercise, name, Kind::CompileError, message.into()))
             .collect();
         Self::with_tests(exercise, Some(diagnostics), tests)
     }
