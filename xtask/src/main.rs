@@ -10,6 +10,7 @@ mod compile;
 mod course;
 mod evaluate;
 mod grading;
+mod linediff;
 mod model;
 mod report;
 mod runner;

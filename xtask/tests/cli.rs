@@ -148,8 +148,8 @@ fn verify_reports_a_mutant_that_survives() {
         .code(1)
         .stdout(contains("✔ stub: all 2 tests fail"))
         .stdout(contains("✔ solution: all 2 tests pass"))
-        .stdout(contains("✔ mutant one_by_one: caught by both_run_at_once"))
-        .stdout(contains("✘ mutant survivor survives"));
+        .stdout(contains("✔ mutant one_by_one (−1 +4 lines): caught by both_run_at_once"))
+        .stdout(contains("✘ mutant survivor (−0 +1 lines) survives: no test fails on it"));
 }
 
 #[test]

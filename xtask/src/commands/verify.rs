@@ -22,6 +22,7 @@ use anyhow::{Context, Result};
 use crate::compile::CompileOptions;
 use crate::course::{Course, Exercise};
 use crate::evaluate::{Site, evaluate};
+use crate::linediff;
 use crate::model::ExerciseResult;
 use crate::runner::RunOptions;
 use crate::stage::Stage;
@@ -29,6 +30,11 @@ use crate::style;
 
 /// Hints each task needs, from a nudge to nearly the answer.
 const MIN_HINTS: usize = 3;
+
+/// Lines (removed plus added) past which a mutant is no longer "the
+/// solution with one mistake": most likely the solution changed and the
+/// mutant, a full copy, was left behind.
+const MAX_MUTANT_LINES: usize = 80;
 
 pub fn run(course: &Course, names: &[String], wall_limit: Option<Duration>) -> Result<bool> {
     let exercises: Vec<&Exercise> = if names.is_empty() {
@@ -142,8 +148,27 @@ impl Verifier<'_> {
             problems +=
                 problem("no mutants in solutions/NAME/mutants/: add wrong answers a learner would write");
         }
+        let solution_lib = fs::read_to_string(solution_src.join("lib.rs")).unwrap_or_default();
         for mutant in &mutants {
-            let label = mutant.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = mutant.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let text = fs::read_to_string(mutant).with_context(|| format!("reading {}", mutant.display()))?;
+            let (removed, added) = linediff::removed_added(&solution_lib, &text);
+            let label = format!("{name} (−{removed} +{added} lines)");
+            if removed + added > MAX_MUTANT_LINES {
+                problems += problem(&format!(
+                    "mutant {label} is {} lines away from the solution: a mutant is the solution with one \
+                     mistake. Has the solution changed since it was written? Copy the solution again and \
+                     make the one mistake.",
+                    removed + added
+                ));
+                continue;
+            }
+            if removed + added == 0 {
+                problems += problem(&format!(
+                    "mutant {name} is the solution itself: make the mistake it is named for"
+                ));
+                continue;
+            }
             let result = self.evaluate_with(&solution_src, Some(mutant))?;
             if let Some(errors) = &result.compile_error {
                 problems += problem(&format!("mutant {label} does not compile:\n{}", indent(errors)));
