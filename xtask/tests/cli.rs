@@ -149,7 +149,8 @@ fn verify_reports_a_mutant_that_survives() {
         .stdout(contains("✔ stub: all 2 tests fail"))
         .stdout(contains("✔ solution: all 2 tests pass"))
         .stdout(contains("✔ mutant one_by_one (−1 +4 lines): caught by both_run_at_once"))
-        .stdout(contains("✘ mutant survivor (−0 +1 lines) survives: no test fails on it"));
+        .stdout(contains("✘ mutant survivor (−0 +1 lines) survives: no test fails on it"))
+        .stdout(contains("✘ mutant drifted (−0 +91 lines) is 91 lines away from the solution"));
 }
 
 #[test]

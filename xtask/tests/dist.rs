@@ -50,7 +50,7 @@ fn student_edition(course: &Fixture) -> Fixture {
         .assert()
         .success()
         .stdout(contains("✔ student edition written to").and(contains(out.to_str().unwrap())))
-        .stdout(contains("left out").and(contains("solutions/ (1 solution, 2 mutants)")))
+        .stdout(contains("left out").and(contains("solutions/ (1 solution, 3 mutants)")))
         .stdout(contains(format!("next, for the student: cd {} && cargo xtask", out.display())));
     Fixture { dir: out }
 }
