@@ -6,6 +6,7 @@ pub mod dist;
 pub mod grade;
 pub mod hint;
 pub mod list;
+pub mod mutant;
 pub mod reset;
 pub mod status;
 pub mod verify;

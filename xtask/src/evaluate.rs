@@ -27,10 +27,48 @@ pub fn evaluate(
     compile_options: &CompileOptions,
     run_options: &RunOptions,
 ) -> Result<ExerciseResult> {
+    match build(exercise, site, compile_options, run_options)? {
+        Build::Failed(result) => Ok(result),
+        Build::Ready(tests) => tests.run(exercise, run_options),
+    }
+}
+
+/// An exercise built and its tests listed: ready to run, as often as
+/// `verify --repeat` asks, without building again.
+#[derive(Debug)]
+pub enum Build {
+    /// It did not compile: the result says so, every test at 0.
+    Failed(ExerciseResult),
+    Ready(Tests),
+}
+
+/// The tests of one build, each with the binary that holds it.
+#[derive(Debug)]
+pub struct Tests {
+    tests: Vec<(PathBuf, String)>,
+    /// Tests the source has but no binary listed, with why.
+    missing: Vec<(String, String)>,
+}
+
+impl Tests {
+    /// Runs every test once, each in its own process.
+    pub fn run(&self, exercise: &Exercise, run_options: &RunOptions) -> Result<ExerciseResult> {
+        let runs = runner::run_all(&self.tests, run_options)?;
+        Ok(ExerciseResult::from_runs(exercise, runs, self.missing.clone(), run_options.wall_limit))
+    }
+}
+
+/// Builds the tests of `exercise` at `site` and lists them.
+pub fn build(
+    exercise: &Exercise,
+    site: &Site,
+    compile_options: &CompileOptions,
+    run_options: &RunOptions,
+) -> Result<Build> {
     match compile::build_tests(&site.root, &site.package, compile_options)? {
         Built::Failed(diagnostics) => {
             let names = test_names_in_source(&site.root.join(&exercise.dir).join("tests"));
-            Ok(ExerciseResult::compile_failed(exercise, diagnostics, names))
+            Ok(Build::Failed(ExerciseResult::compile_failed(exercise, diagnostics, names)))
         }
         Built::Binaries(binaries) => {
             let mut tests = Vec::new();
@@ -58,8 +96,7 @@ pub fn evaluate(
             tests.sort_by_key(|(_, name)| {
                 (exercise.task_of(name).map_or(usize::MAX, |(i, _)| i), name.clone())
             });
-            let runs = runner::run_all(&tests, run_options)?;
-            Ok(ExerciseResult::from_runs(exercise, runs, missing, run_options.wall_limit))
+            Ok(Build::Ready(Tests { tests, missing }))
         }
     }
 }

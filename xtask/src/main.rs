@@ -5,12 +5,12 @@
 //! `reset`), the instructor (`grade`, `gradescope-bundle`, `dist`) and the
 //! maintainer (`verify`).
 
+mod answers;
 mod commands;
 mod compile;
 mod course;
 mod evaluate;
 mod grading;
-mod linediff;
 mod model;
 mod report;
 mod runner;
@@ -138,6 +138,22 @@ enum Command {
         /// Real-time limit per test, in seconds.
         #[arg(long, value_name = "SECS", value_parser = parse_secs)]
         wall_limit: Option<Duration>,
+        /// Run every solution, alternative and mutant N times: each verdict must be the same every time.
+        #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=1000))]
+        repeat: u16,
+    },
+    /// Save a mutant (a copy of the solution with one mistake) as a patch in solutions/NAME/mutants/.
+    Mutant {
+        /// The exercise.
+        name: String,
+        /// The mutant's name: the mistake it makes (`awaits_in_turn`).
+        bug: String,
+        /// The mutated copy of the solution's src/lib.rs.
+        #[arg(long, value_name = "FILE", required_unless_present = "show")]
+        from: Option<PathBuf>,
+        /// Print the saved mutant applied to the solution instead.
+        #[arg(long, conflicts_with = "from")]
+        show: bool,
     },
     /// Put an exercise's src/ back as shipped (asks first) and forget its progress.
     Reset {
@@ -196,7 +212,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             "check --solution",
             &format!("check your own code with: cargo xtask check {name} · stuck? cargo xtask hint {name}"),
         )?,
-        Some(Command::Verify { .. }) => {
+        Some(Command::Verify { .. } | Command::Mutant { .. }) => {
             edition::require_solutions(&course, "verify", "check your own code with: cargo xtask check NAME")?
         }
         Some(Command::GradescopeBundle { .. }) => edition::require_solutions(
@@ -244,7 +260,13 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             let args = BundleArgs { output, wall_limit, memory_limit_mib: memory_limit, jobs };
             commands::bundle::run(&course, &args)
         }
-        Some(Command::Verify { names, wall_limit }) => commands::verify::run(&course, &names, wall_limit),
+        Some(Command::Verify { names, wall_limit, repeat }) => commands::verify::run(
+            &course,
+            &commands::verify::VerifyArgs { names, wall_limit, repeat: usize::from(repeat) },
+        ),
+        Some(Command::Mutant { name, bug, from, show }) => {
+            commands::mutant::run(&course, &commands::mutant::MutantArgs { name, bug, from, show })
+        }
         Some(Command::Reset { name, all, yes }) => {
             commands::reset::run(&course, &ResetArgs { name, all, yes })
         }

@@ -141,6 +141,8 @@ fn hint_goes_one_level_at_a_time() {
 #[test]
 fn verify_reports_a_mutant_that_survives() {
     let course = Fixture::copy("course");
+    // Its verdict is a coin flip: the next test is about that.
+    std::fs::remove_file(course.dir.join("solutions/racing/mutants/coin_flip.patch")).unwrap();
     course
         .xtask()
         .args(["verify", "racing"])
@@ -148,9 +150,62 @@ fn verify_reports_a_mutant_that_survives() {
         .code(1)
         .stdout(contains("✔ stub: all 2 tests fail"))
         .stdout(contains("✔ solution: all 2 tests pass"))
+        .stdout(contains("✔ alternative tokio_join: all 2 tests pass"))
         .stdout(contains("✔ mutant one_by_one (−1 +4 lines): caught by both_run_at_once"))
         .stdout(contains("✘ mutant survivor (−0 +1 lines) survives: no test fails on it"))
-        .stdout(contains("✘ mutant drifted (−0 +91 lines) is 91 lines away from the solution"));
+        .stdout(contains(
+            "✘ mutant drifted (−2 +4 lines) cannot be tried: it no longer applies to the solution",
+        ))
+        .stdout(contains("✘ 3 mutant(s); an exercise needs at least 10"))
+        .stdout(contains("✘ 1 alternative(s); an exercise needs at least 2"))
+        .stdout(contains("1 of 3 mutants caught · 1 of 1 alternatives pass · 3 run(s) each"));
+}
+
+/// A verdict that rides on tokio's random `select!` choice is caught by
+/// running it again: 20 runs of a coin flip all agree once in 500 000.
+#[test]
+fn verify_reports_a_verdict_that_changes_between_runs() {
+    let course = Fixture::copy("course");
+    course
+        .xtask()
+        .args(["verify", "racing", "--repeat", "20"])
+        .assert()
+        .code(1)
+        .stdout(predicates::str::is_match(r"✘ mutant coin_flip \(−1 \+7 lines\): later_returns passed in \d+ of 20 runs. A verdict must not depend on chance").unwrap());
+}
+
+/// A stray full copy in mutants/ is refused, and `mutant --from` turns a
+/// mutated copy into a patch that `--show` gives back.
+#[test]
+fn mutant_saves_a_patch_and_shows_it_applied() {
+    let course = Fixture::copy("course");
+    let solution = std::fs::read_to_string(course.dir.join("solutions/racing/src/lib.rs")).unwrap();
+    let mutated = solution.replace("futures::join!(a, b);", "a.await;\n    b.await;");
+    let copy = course.dir.join("mutated.rs");
+    std::fs::write(&copy, &mutated).unwrap();
+    course
+        .xtask()
+        .args(["mutant", "racing", "awaits_in_turn", "--from"])
+        .arg(&copy)
+        .assert()
+        .success()
+        .stdout(contains("saved solutions/racing/mutants/awaits_in_turn.patch"));
+    let patch =
+        std::fs::read_to_string(course.dir.join("solutions/racing/mutants/awaits_in_turn.patch")).unwrap();
+    assert!(patch.starts_with("--- a/src/lib.rs\n+++ b/src/lib.rs\n"), "{patch}");
+    course
+        .xtask()
+        .args(["mutant", "racing", "awaits_in_turn", "--show"])
+        .assert()
+        .success()
+        .stdout(mutated.clone());
+    std::fs::write(course.dir.join("solutions/racing/mutants/copy.rs"), &mutated).unwrap();
+    course
+        .xtask()
+        .args(["verify", "racing", "--repeat", "1"])
+        .assert()
+        .code(1)
+        .stdout(contains("solutions/racing/mutants/copy.rs is not a patch"));
 }
 
 #[test]

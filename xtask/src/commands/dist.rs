@@ -22,6 +22,7 @@ use std::process::Stdio;
 
 use anyhow::{Context, Result, bail};
 
+use crate::answers::Answers;
 use crate::commands::UsageError;
 use crate::compile;
 use crate::course::{Course, Exercise};
@@ -303,24 +304,21 @@ fn check_destination(course: &Course, dest: &Path, args: &DistArgs) -> Result<()
     Ok(())
 }
 
-/// A stub identical to the solution or to a mutant means a maintainer
-/// left an answer in `exercises/` (laying a mutant in to try it, say):
-/// shipping it would give the answer away.
+/// A stub identical to the solution, an alternative or a mutant means a
+/// maintainer left an answer in `exercises/` (laying a mutant in to try it,
+/// say): shipping it would give the answer away.
 fn refuse_leaked_solution(course: &Course, exercise: &Exercise) -> Result<()> {
     let root = &course.root;
-    let Ok(stub) = fs::read(root.join(&exercise.dir).join("src/lib.rs")) else { return Ok(()) };
+    let Ok(stub) = fs::read_to_string(root.join(&exercise.dir).join("src/lib.rs")) else { return Ok(()) };
     let solution = root.join(exercise.solution_dir());
-    let mut answers = vec![solution.join("src/lib.rs")];
-    if let Ok(mutants) = fs::read_dir(solution.join("mutants")) {
-        answers.extend(mutants.flatten().map(|e| e.path()));
-    }
-    for answer in answers {
-        if fs::read(&answer).is_ok_and(|a| a == stub) {
-            let shown = answer.strip_prefix(root).unwrap_or(&answer).display().to_string();
+    let Ok(answers) = Answers::load(&solution) else { return Ok(()) };
+    for (answer, text) in answers.texts() {
+        if text == stub {
             bail!(
-                "{}/src/lib.rs is the same as {shown}: the student edition would give the answer away.\n\
+                "{}/src/lib.rs is the same as {}/{answer}: the student edition would give the answer away.\n\
                  put the stub back (cargo xtask reset {} restores it from git), then run dist again",
                 exercise.dir.display(),
+                exercise.solution_dir().display(),
                 exercise.name
             );
         }

@@ -3,26 +3,27 @@
 //! For each exercise, in a staged copy of the course:
 //! - the **stub** compiles and fails every test (a test that passes on the
 //!   stub checks nothing);
-//! - the **solution**, laid into the exercise's own crate, passes every test
-//!   (so the exercise's Cargo.toml has everything a solution needs);
-//! - every **mutant** (`solutions/NAME/mutants/*.rs`, a stand-in for the
-//!   solution's `src/lib.rs` with one plausible mistake) compiles and is
-//!   caught by at least one test.
+//! - the **solution** and every **alternative** (a whole correct solution in
+//!   another idiom), laid into the exercise's own crate, pass every test: a
+//!   test that rejects a correct answer pins what the spec does not say;
+//! - every **mutant** (a patch against the solution that makes one plausible
+//!   mistake) applies, compiles and is caught by at least one test;
+//! - every verdict is the same on every run (`--repeat`): tokio picks a
+//!   random branch in an unbiased `select!`, and a verdict that rides on
+//!   that choice is worth nothing.
 //!
 //! It also checks exercise.toml against the tests: every test belongs to a
 //! task, every task has at least three hints, every `[points]` entry names
 //! a real test.
 
-use std::fs;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 
+use crate::answers::{Answers, Mutant};
 use crate::compile::CompileOptions;
 use crate::course::{Course, Exercise};
-use crate::evaluate::{Site, evaluate};
-use crate::linediff;
+use crate::evaluate::{Build, Site, build};
 use crate::model::ExerciseResult;
 use crate::runner::RunOptions;
 use crate::stage::Stage;
@@ -31,25 +32,39 @@ use crate::style;
 /// Hints each task needs, from a nudge to nearly the answer.
 const MIN_HINTS: usize = 3;
 
-/// Lines (removed plus added) past which a mutant is no longer "the
-/// solution with one mistake": most likely the solution changed and the
-/// mutant, a full copy, was left behind.
+/// Mutants each exercise needs: the plausible mistakes of every task.
+pub const MIN_MUTANTS: usize = 10;
+
+/// Alternatives each exercise needs: correct answers in other idioms.
+pub const MIN_ALTERNATIVES: usize = 2;
+
+/// Lines (removed plus added) past which a patch is no longer "the solution
+/// with one mistake".
 const MAX_MUTANT_LINES: usize = 80;
 
-pub fn run(course: &Course, names: &[String], wall_limit: Option<Duration>) -> Result<bool> {
-    let exercises: Vec<&Exercise> = if names.is_empty() {
+#[derive(Debug)]
+pub struct VerifyArgs {
+    pub names: Vec<String>,
+    pub wall_limit: Option<Duration>,
+    /// Runs of every solution, alternative and mutant (built once).
+    pub repeat: usize,
+}
+
+pub fn run(course: &Course, args: &VerifyArgs) -> Result<bool> {
+    let exercises: Vec<&Exercise> = if args.names.is_empty() {
         course.exercises.iter().collect()
     } else {
-        names.iter().map(|n| crate::commands::find(course, n)).collect::<Result<_>>()?
+        args.names.iter().map(|n| crate::commands::find(course, n)).collect::<Result<_>>()?
     };
     let stage = Stage::prepare(&course.root, &course.root.join("target/awaitlings/stage/verify"))
         .context("staging a copy of the course")?;
     let compile_options =
         CompileOptions { target_dir: Some(stage.target_dir()), color: false, show_progress: false };
     let mut run_options = RunOptions::default();
-    if let Some(limit) = wall_limit {
+    if let Some(limit) = args.wall_limit {
         run_options.wall_limit = limit;
     }
+    let repeat = args.repeat.max(1);
 
     let mut problems = 0;
     for exercise in exercises {
@@ -60,16 +75,17 @@ pub fn run(course: &Course, names: &[String], wall_limit: Option<Duration>) -> R
             stage: &stage,
             compile_options: &compile_options,
             run_options: &run_options,
+            repeat,
         };
-        let found = verifier.verify()?;
-        problems += found;
+        problems += verifier.verify()?;
     }
     if problems == 0 {
         println!(
             "{}",
-            style::green(
-                "verify: every test fails on its stub, passes on its solution, and every mutant is caught"
-            )
+            style::green(&format!(
+                "verify: every test fails on its stub, passes on its solution and alternatives, \
+                 every mutant is caught, and every verdict was the same in {repeat} run(s)"
+            ))
         );
     } else {
         println!("{}", style::red(&format!("verify: {problems} problem(s), listed above with ✘")));
@@ -83,6 +99,7 @@ struct Verifier<'a> {
     stage: &'a Stage,
     compile_options: &'a CompileOptions,
     run_options: &'a RunOptions,
+    repeat: usize,
 }
 
 fn ok(text: &str) {
@@ -94,102 +111,217 @@ fn problem(text: &str) -> usize {
     1
 }
 
+/// What `repeat` runs of one candidate came to.
+enum Runs {
+    DidNotCompile(String),
+    Ran(Vec<ExerciseResult>),
+}
+
+impl Runs {
+    /// Tests whose verdict was not the same in every run, with how many
+    /// runs they passed.
+    fn flips(results: &[ExerciseResult]) -> Vec<(String, usize)> {
+        let Some(first) = results.first() else { return Vec::new() };
+        first
+            .tests
+            .iter()
+            .filter_map(|t| {
+                let passes = results
+                    .iter()
+                    .filter(|r| r.tests.iter().any(|u| u.name == t.name && u.kind.passed()))
+                    .count();
+                (passes != 0 && passes != results.len()).then(|| (t.name.clone(), passes))
+            })
+            .collect()
+    }
+}
+
 impl Verifier<'_> {
-    fn evaluate_with(&self, src: &Path, lib: Option<&Path>) -> Result<ExerciseResult> {
+    /// Lays `lib` (or the files of `src`) into the stage, builds once and
+    /// runs `times` times.
+    fn run_candidate(&self, src: &std::path::Path, lib: Option<&str>, times: usize) -> Result<Runs> {
         self.stage.lay_src(&self.exercise.dir, src, lib)?;
         let site = Site { root: self.stage.root.clone(), package: self.exercise.package.clone() };
-        evaluate(self.exercise, &site, self.compile_options, self.run_options)
+        match build(self.exercise, &site, self.compile_options, self.run_options)? {
+            Build::Failed(result) => {
+                Ok(Runs::DidNotCompile(result.compile_error.unwrap_or_else(|| "it did not compile".into())))
+            }
+            Build::Ready(tests) => {
+                let results =
+                    (0..times).map(|_| tests.run(self.exercise, self.run_options)).collect::<Result<_>>()?;
+                Ok(Runs::Ran(results))
+            }
+        }
+    }
+
+    fn flip_problems(&self, what: &str, results: &[ExerciseResult]) -> usize {
+        let mut problems = 0;
+        for (test, passes) in Runs::flips(results) {
+            problems += problem(&format!(
+                "{what}: {test} passed in {passes} of {} runs. A verdict must not depend on chance: \
+                 does it ride on tokio's random choice in an unbiased select! (repeat the contested \
+                 instant until the wrong choice is certain to show), or on real time?",
+                results.len()
+            ));
+        }
+        problems
     }
 
     fn verify(&self) -> Result<usize> {
         let (course, exercise) = (self.course, self.exercise);
         let mut problems = 0;
         let stub_src = course.root.join(&exercise.dir).join("src");
-        let solution_src = course.root.join(exercise.solution_dir()).join("src");
+        let solution_dir = course.root.join(exercise.solution_dir());
+        let solution_src = solution_dir.join("src");
 
-        let stub = self.evaluate_with(&stub_src, None)?;
-        if let Some(errors) = &stub.compile_error {
-            problems += problem(&format!("the stub does not compile:\n{errors}"));
-        } else {
-            let passing: Vec<&str> =
-                stub.tests.iter().filter(|t| t.kind.passed()).map(|t| t.name.as_str()).collect();
-            if passing.is_empty() && !stub.tests.is_empty() {
-                ok(&format!("stub: all {} tests fail", stub.tests.len()));
-            } else if stub.tests.is_empty() {
-                problems += problem("the exercise has no tests");
-            } else {
-                problems += problem(&format!(
-                    "these tests pass on the stub, so they check nothing: {}",
-                    passing.join(", ")
-                ));
+        match self.run_candidate(&stub_src, None, 1)? {
+            Runs::DidNotCompile(errors) => {
+                problems += problem(&format!("the stub does not compile:\n{errors}"));
+            }
+            Runs::Ran(results) => {
+                let stub = &results[0];
+                let passing: Vec<&str> =
+                    stub.tests.iter().filter(|t| t.kind.passed()).map(|t| t.name.as_str()).collect();
+                if stub.tests.is_empty() {
+                    problems += problem("the exercise has no tests");
+                } else if passing.is_empty() {
+                    ok(&format!("stub: all {} tests fail", stub.tests.len()));
+                } else {
+                    problems += problem(&format!(
+                        "these tests pass on the stub, so they check nothing: {}",
+                        passing.join(", ")
+                    ));
+                }
+                problems += self.check_manifest(stub);
             }
         }
-        problems += self.check_manifest(&stub);
 
         if !solution_src.is_dir() {
             problems += problem(&format!("no solution at {}", exercise.solution_dir().display()));
             return Ok(problems);
         }
-        let solution = self.evaluate_with(&solution_src, None)?;
-        if let Some(errors) = &solution.compile_error {
-            problems += problem(&format!(
-                "the solution does not compile inside the exercise's crate (does the exercise's Cargo.toml have its dependencies?):\n{errors}"
-            ));
-        } else if solution.all_passed() {
-            ok(&format!("solution: all {} tests pass", solution.tests.len()));
-        } else {
-            for t in solution.tests.iter().filter(|t| !t.kind.passed()) {
-                problems += problem(&format!("the solution fails {}:\n{}", t.name, indent(&t.message)));
-            }
+        let answers = Answers::load(&solution_dir)?;
+
+        problems += self.expect_all_pass("solution", &solution_src, None)?;
+        let mut alternatives_passed = 0;
+        for alternative in &answers.alternatives {
+            let found = self.expect_all_pass(
+                &format!("alternative {}", alternative.name),
+                &solution_src,
+                Some(&alternative.text),
+            )?;
+            problems += found;
+            alternatives_passed += usize::from(found == 0);
         }
 
-        let mutants = mutants(&course.root.join(exercise.solution_dir()).join("mutants"))?;
-        if mutants.is_empty() {
-            problems +=
-                problem("no mutants in solutions/NAME/mutants/: add wrong answers a learner would write");
+        for stray in &answers.strays {
+            problems += problem(&format!(
+                "{} is not a patch: a mutant is a unified diff against the solution. Save it with \
+                 `cargo xtask mutant {} NAME --from {}` and delete the copy",
+                stray.strip_prefix(&course.root).unwrap_or(stray).display(),
+                exercise.name,
+                stray.strip_prefix(&course.root).unwrap_or(stray).display(),
+            ));
         }
-        let solution_lib = fs::read_to_string(solution_src.join("lib.rs")).unwrap_or_default();
-        for mutant in &mutants {
-            let name = mutant.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            let text = fs::read_to_string(mutant).with_context(|| format!("reading {}", mutant.display()))?;
-            let (removed, added) = linediff::removed_added(&solution_lib, &text);
-            let label = format!("{name} (−{removed} +{added} lines)");
-            if removed + added > MAX_MUTANT_LINES {
-                problems += problem(&format!(
-                    "mutant {label} is {} lines away from the solution: a mutant is the solution with one \
-                     mistake. Has the solution changed since it was written? Copy the solution again and \
-                     make the one mistake.",
-                    removed + added
-                ));
-                continue;
-            }
-            if removed + added == 0 {
-                problems += problem(&format!(
-                    "mutant {name} is the solution itself: make the mistake it is named for"
-                ));
-                continue;
-            }
-            let result = self.evaluate_with(&solution_src, Some(mutant))?;
-            if let Some(errors) = &result.compile_error {
-                problems += problem(&format!("mutant {label} does not compile:\n{}", indent(errors)));
-                continue;
-            }
-            let caught: Vec<&str> =
-                result.tests.iter().filter(|t| !t.kind.passed()).map(|t| t.name.as_str()).collect();
-            if caught.is_empty() {
-                problems += problem(&format!(
-                    "mutant {label} survives: no test fails on it. Add a test that catches it."
-                ));
-            } else {
-                let shown: Vec<&str> = caught.iter().take(3).copied().collect();
-                let more =
-                    if caught.len() > 3 { format!(" and {} more", caught.len() - 3) } else { String::new() };
-                ok(&format!("mutant {label}: caught by {}{more}", shown.join(", ")));
-            }
+        let mut caught = 0;
+        for mutant in &answers.mutants {
+            let found = self.expect_caught(mutant, &solution_src)?;
+            problems += found;
+            caught += usize::from(found == 0);
         }
+
+        let (mutants, alternatives) = (answers.mutants.len(), answers.alternatives.len());
+        if mutants < MIN_MUTANTS {
+            problems += problem(&format!(
+                "{mutants} mutant(s); an exercise needs at least {MIN_MUTANTS}: the plausible mistakes \
+                 of every task (see the maintainers' guide in README.md)"
+            ));
+        }
+        if alternatives < MIN_ALTERNATIVES {
+            problems += problem(&format!(
+                "{alternatives} alternative(s); an exercise needs at least {MIN_ALTERNATIVES} correct \
+                 solutions in other idioms, so the tests pin only what the spec says"
+            ));
+        }
+        let summary = format!(
+            "{caught} of {mutants} mutants caught · {alternatives_passed} of {alternatives} alternatives pass \
+             · {} run(s) each",
+            self.repeat
+        );
+        println!("  {}", if problems == 0 { style::green(&summary) } else { style::red(&summary) });
+
         // Leave the stage holding the stub again.
         self.stage.lay_src(&exercise.dir, &stub_src, None)?;
         Ok(problems)
+    }
+
+    /// A correct answer: every test passes, in every run.
+    fn expect_all_pass(&self, what: &str, src: &std::path::Path, lib: Option<&str>) -> Result<usize> {
+        let results = match self.run_candidate(src, lib, self.repeat)? {
+            Runs::DidNotCompile(errors) => {
+                return Ok(problem(&format!(
+                    "the {what} does not compile inside the exercise's crate (does the exercise's \
+                     Cargo.toml have its dependencies?):\n{}",
+                    indent(&errors)
+                )));
+            }
+            Runs::Ran(results) => results,
+        };
+        let mut problems = self.flip_problems(what, &results);
+        if problems > 0 {
+            return Ok(problems);
+        }
+        let first = &results[0];
+        if first.all_passed() {
+            ok(&format!("{what}: all {} tests pass", first.tests.len()));
+        } else {
+            for t in first.tests.iter().filter(|t| !t.kind.passed()) {
+                problems += problem(&format!(
+                    "the {what} fails {}: if the {what} is correct, the test pins something the spec \
+                     does not say\n{}",
+                    t.name,
+                    indent(&t.message)
+                ));
+            }
+        }
+        Ok(problems)
+    }
+
+    /// A wrong answer: at least one test fails, and the same ones in every run.
+    fn expect_caught(&self, mutant: &Mutant, solution_src: &std::path::Path) -> Result<usize> {
+        let label = format!("mutant {} (−{} +{} lines)", mutant.name, mutant.removed, mutant.added);
+        let text = match &mutant.applied {
+            Err(why) => return Ok(problem(&format!("{label} cannot be tried: {why}"))),
+            Ok(text) => text,
+        };
+        if mutant.removed + mutant.added > MAX_MUTANT_LINES {
+            return Ok(problem(&format!(
+                "{label} changes {} lines: a mutant is the solution with one mistake. Make it smaller, \
+                 or split it into one patch per mistake",
+                mutant.removed + mutant.added
+            )));
+        }
+        let results = match self.run_candidate(solution_src, Some(text), self.repeat)? {
+            Runs::DidNotCompile(errors) => {
+                return Ok(problem(&format!("{label} does not compile:\n{}", indent(&errors))));
+            }
+            Runs::Ran(results) => results,
+        };
+        let problems = self.flip_problems(&label, &results);
+        if problems > 0 {
+            return Ok(problems);
+        }
+        let caught: Vec<&str> =
+            results[0].tests.iter().filter(|t| !t.kind.passed()).map(|t| t.name.as_str()).collect();
+        if caught.is_empty() {
+            return Ok(problem(&format!(
+                "{label} survives: no test fails on it. Add a test that catches it."
+            )));
+        }
+        let shown: Vec<&str> = caught.iter().take(3).copied().collect();
+        let more = if caught.len() > 3 { format!(" and {} more", caught.len() - 3) } else { String::new() };
+        ok(&format!("{label}: caught by {}{more}", shown.join(", ")));
+        Ok(0)
     }
 
     /// exercise.toml against the tests the stub build listed.
@@ -227,18 +359,4 @@ impl Verifier<'_> {
 
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("      {l}")).collect::<Vec<_>>().join("\n")
-}
-
-fn mutants(dir: &Path) -> Result<Vec<PathBuf>> {
-    if !dir.is_dir() {
-        return Ok(Vec::new());
-    }
-    let mut found: Vec<PathBuf> = fs::read_dir(dir)
-        .with_context(|| format!("reading {}", dir.display()))?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-        .collect();
-    found.sort();
-    Ok(found)
 }
