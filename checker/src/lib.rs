@@ -30,6 +30,7 @@ mod gantt;
 mod probe;
 mod rate;
 mod runtime;
+mod tasks;
 mod timeline;
 mod watchdog;
 
@@ -40,4 +41,5 @@ pub use gantt::{Bar, BarEnd};
 pub use probe::{Ending, Fate, Gauge, GaugeGuard, Probe, Probed};
 pub use rate::{Overfull, RateLimit, assert_admissions, assert_rate_limited, overfull_window};
 pub use runtime::{Limits, run, run_with, within};
+pub use tasks::{assert_live_tasks, live_tasks, settled_live_tasks};
 pub use timeline::{Job, Span, Timeline};

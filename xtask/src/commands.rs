@@ -9,6 +9,7 @@ pub mod list;
 pub mod mutant;
 pub mod reset;
 pub mod status;
+pub mod tryout;
 pub mod verify;
 pub mod watch;
 

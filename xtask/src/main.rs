@@ -142,6 +142,17 @@ enum Command {
         #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=1000))]
         repeat: u16,
     },
+    /// Run an exercise's tests on candidate answers (whole src/lib.rs files kept elsewhere): one line each.
+    Try {
+        /// The exercise.
+        name: String,
+        /// Files to lay in as the exercise's src/lib.rs, one at a time.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Real-time limit per test, in seconds.
+        #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+        wall_limit: Option<Duration>,
+    },
     /// Save a mutant (a copy of the solution with one mistake) as a patch in solutions/NAME/mutants/.
     Mutant {
         /// The exercise.
@@ -264,6 +275,9 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             &course,
             &commands::verify::VerifyArgs { names, wall_limit, repeat: usize::from(repeat) },
         ),
+        Some(Command::Try { name, files, wall_limit }) => {
+            commands::tryout::run(&course, &commands::tryout::TryArgs { name, files, wall_limit })
+        }
         Some(Command::Mutant { name, bug, from, show }) => {
             commands::mutant::run(&course, &commands::mutant::MutantArgs { name, bug, from, show })
         }

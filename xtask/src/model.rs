@@ -34,6 +34,11 @@ impl Kind {
     pub fn passed(self) -> bool {
         self == Kind::Passed
     }
+
+    /// The name the JSON report gives it (`timed_out`).
+    pub fn label(self) -> String {
+        serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    }
 }
 
 /// One test's result.

@@ -56,7 +56,13 @@ pub fn run(course: &Course, args: &VerifyArgs) -> Result<bool> {
     } else {
         args.names.iter().map(|n| crate::commands::find(course, n)).collect::<Result<_>>()?
     };
-    let stage = Stage::prepare(&course.root, &course.root.join("target/awaitlings/stage/verify"))
+    // One exercise gets a stage of its own, so that maintainers (or their
+    // helpers) can verify different exercises at once without queueing.
+    let stage_name = match exercises.as_slice() {
+        [one] => format!("verify-{}", one.name),
+        _ => "verify".to_string(),
+    };
+    let stage = Stage::prepare(&course.root, &course.root.join("target/awaitlings/stage").join(stage_name))
         .context("staging a copy of the course")?;
     let compile_options =
         CompileOptions { target_dir: Some(stage.target_dir()), color: false, show_progress: false };
