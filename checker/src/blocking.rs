@@ -1,5 +1,5 @@
 //! The blocking detector: how long did the executor's thread run without
-//! coming back to the scheduler?
+//! coming back to the scheduler, and what was it doing meanwhile?
 //!
 //! An async runtime can only switch tasks at an `.await`. Code that holds the
 //! thread, with `std::thread::sleep`, a busy loop or a blocking read, stalls
@@ -7,18 +7,38 @@
 //! a 2 s job finish "instantly". asyncio warns about this with
 //! `slow_callback_duration`; we do the same, from the runtime's
 //! park/unpark hooks: the time between waking up and going back to sleep is
-//! one *busy stretch*, and a busy stretch of 100 ms of real time is far beyond
-//! anything an honest test does on a paused clock.
+//! one *busy stretch*.
 //!
-//! On a loaded machine a thread can wait for a CPU in the middle of an honest
-//! poll. That wait is not the learner's fault, so on Linux the thread's
-//! run-queue wait (`/proc/thread-self/schedstat`, second field) is taken off
-//! the stretch. A sleep or a spin still counts in full.
+//! A busy stretch splits in three, and only one of them is the learner's
+//! doing in a way that is easy to miss:
+//! - **on a CPU** (the thread's CPU clock): computing. Honest code on a
+//!   paused clock computes for microseconds; 100 ms in one stretch is a
+//!   busy loop or work that belongs in `spawn_blocking`.
+//! - **waiting for a CPU** (run-queue wait, `/proc/thread-self/schedstat`):
+//!   the machine is loaded. Not the learner's fault: never counted.
+//! - **off the CPU and not waiting for one**: the thread *slept* inside a
+//!   poll: `std::thread::sleep`, a `std::sync::Mutex` held elsewhere, a
+//!   blocking read. Honest async code never does this, so a short total is
+//!   already a verdict: 20 ms in one stretch, or 50 ms over many (a short
+//!   sleep in a loop). That is what catches a 60 ms `std::thread::sleep`,
+//!   which is well under the 100 ms a busy loop is given.
+//!
+//! The thread's CPU clock comes from `clock_gettime(CLOCK_THREAD_CPUTIME_ID)`
+//! in the hooks themselves (exact to the nanosecond); where the platform has
+//! no such clock, only the 100 ms rule applies.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+/// Off-CPU time in one stretch that counts as blocking.
+const BLOCKED_IN_ONE: Duration = Duration::from_millis(20);
+/// Off-CPU time over the whole test that counts as blocking.
+const BLOCKED_IN_ALL: Duration = Duration::from_millis(50);
+/// Off-CPU time under which one stretch is noise (a page fault, a lock
+/// shared with the watchdog for a microsecond): not added to the total.
+const BLOCKED_FLOOR: Duration = Duration::from_millis(2);
 
 /// Wall time (ns) spent where the learner is not to blame: printing a
 /// panic, with a backtrace when RUST_BACKTRACE is set, can take longer than
@@ -30,17 +50,98 @@ pub(crate) fn excuse(spent: Duration) {
     EXCUSED_NS.fetch_add(spent.as_nanos() as u64, Ordering::Relaxed);
 }
 
-/// Run-queue wait plus excused time, in ns: what a stretch does not count.
-fn not_counted(path: Option<&PathBuf>) -> u64 {
-    runqueue_wait(path) + EXCUSED_NS.load(Ordering::Relaxed)
+/// CPU time of the calling thread, in ns.
+#[cfg(unix)]
+fn thread_cpu_ns() -> Option<u64> {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime only writes into the timespec we own.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    (rc == 0).then(|| ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
+}
+
+#[cfg(not(unix))]
+fn thread_cpu_ns() -> Option<u64> {
+    None
+}
+
+/// Real time, to the millisecond: "0.060 s".
+pub(crate) fn fmt_real(d: Duration) -> String {
+    format!("{:.3} s", d.as_secs_f64())
+}
+
+/// Where a busy stretch began.
+#[derive(Debug, Clone, Copy)]
+struct Mark {
+    at: Instant,
+    /// Run-queue wait plus excused time (ns) then.
+    not_counted: u64,
+    /// The thread's CPU clock (ns) then, read on the thread itself.
+    cpu: Option<u64>,
 }
 
 #[derive(Debug, Default)]
 struct Stretches {
-    /// Set while the executor thread is busy: since when, and its run-queue
-    /// wait plus excused time (ns) at that moment.
-    busy_since: Option<(Instant, u64)>,
+    /// Set while the executor thread is busy.
+    busy_since: Option<Mark>,
+    /// The longest stretch, less run-queue wait and excused time.
     longest: Duration,
+    /// The most off-CPU time in one stretch.
+    longest_blocked: Duration,
+    /// Off-CPU time over all stretches (each over the floor), and in how many.
+    total_blocked: Duration,
+    blocked_stretches: usize,
+}
+
+/// What the detector saw over a whole test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Seen {
+    pub(crate) longest: Duration,
+    pub(crate) longest_blocked: Duration,
+    pub(crate) total_blocked: Duration,
+    pub(crate) blocked_stretches: usize,
+}
+
+impl Seen {
+    /// Whether this is blocking, by the rules above and a busy-stretch limit.
+    pub(crate) fn is_blocking(&self, threshold: Duration) -> bool {
+        self.longest >= threshold
+            || self.longest_blocked >= BLOCKED_IN_ONE
+            || self.total_blocked >= BLOCKED_IN_ALL
+    }
+
+    /// Advice for a learner whose code held the executor.
+    pub(crate) fn advice(&self) -> String {
+        // Mostly asleep: the thread waited inside a poll.
+        if self.total_blocked * 2 >= self.longest || self.longest_blocked * 2 >= self.longest {
+            let how_often = if self.blocked_stretches > 1 {
+                format!(
+                    "{} in all, over {} separate polls (the longest {})",
+                    fmt_real(self.total_blocked),
+                    self.blocked_stretches,
+                    fmt_real(self.longest_blocked)
+                )
+            } else {
+                format!("{} in one poll", fmt_real(self.longest_blocked.max(self.total_blocked)))
+            };
+            format!(
+                "your code blocked the executor: its thread slept or waited {how_often} of real time, \
+                 inside a poll, without an .await.\n\
+                 while it does, no other task runs and the virtual clock stands still.\n\
+                 look for std::thread::sleep (use tokio::time::sleep(..).await), a std::sync::Mutex that \
+                 another task holds,\n\
+                 or blocking I/O (std::fs, std::net): use tokio's versions, or tokio::task::spawn_blocking."
+            )
+        } else {
+            format!(
+                "your code blocked the executor: it kept the thread busy for {} of real time in one poll, \
+                 without an .await that waits.\n\
+                 while it does, no other task runs and the virtual clock stands still.\n\
+                 look for a busy loop that polls a flag (await a Notify, a channel or a sleep instead),\n\
+                 or heavy computation that belongs in tokio::task::spawn_blocking.",
+                fmt_real(self.longest)
+            )
+        }
+    }
 }
 
 /// Shared between the runtime's hooks (on the executor thread) and the
@@ -53,11 +154,13 @@ pub(crate) struct Detector {
     schedstat: Option<PathBuf>,
 }
 
-/// Run-queue wait of a thread in ns, from its schedstat file.
-fn runqueue_wait(path: Option<&PathBuf>) -> u64 {
-    path.and_then(|p| std::fs::read_to_string(p).ok())
-        .and_then(|s| s.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
-        .unwrap_or(0)
+/// (CPU time, run-queue wait) of a thread in ns, from its schedstat file.
+/// The CPU time there lags by up to a scheduler tick: good enough over a
+/// second, not over a poll.
+fn schedstat(path: Option<&PathBuf>) -> Option<(u64, u64)> {
+    let text = std::fs::read_to_string(path?).ok()?;
+    let mut fields = text.split_whitespace().map(|n| n.parse::<u64>().ok());
+    Some((fields.next()??, fields.next()??))
 }
 
 impl Detector {
@@ -70,82 +173,141 @@ impl Detector {
                     .map(|tid| PathBuf::from(format!("/proc/self/task/{}/schedstat", tid.to_string_lossy())))
             })
             .filter(|p| p.exists());
-        let start = (Instant::now(), not_counted(schedstat.as_ref()));
-        Detector {
-            stretches: Mutex::new(Stretches { busy_since: Some(start), longest: Duration::ZERO }),
-            schedstat,
-        }
+        let detector = Detector { stretches: Mutex::new(Stretches::default()), schedstat };
+        detector.unparked();
+        detector
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Stretches> {
         self.stretches.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The executor woke up: a busy stretch begins.
-    pub(crate) fn unparked(&self) {
-        let wait = not_counted(self.schedstat.as_ref());
-        self.lock().busy_since = Some((Instant::now(), wait));
+    /// Run-queue wait plus excused time, in ns: what a stretch does not count.
+    fn not_counted(&self) -> u64 {
+        schedstat(self.schedstat.as_ref()).map_or(0, |(_, wait)| wait) + EXCUSED_NS.load(Ordering::Relaxed)
     }
 
-    /// The executor has nothing left to poll: the busy stretch ends.
+    /// The executor woke up: a busy stretch begins. Runs on its thread.
+    pub(crate) fn unparked(&self) {
+        let mark = Mark { at: Instant::now(), not_counted: self.not_counted(), cpu: thread_cpu_ns() };
+        self.lock().busy_since = Some(mark);
+    }
+
+    /// The executor has nothing left to poll: the busy stretch ends. Runs
+    /// on its thread.
     pub(crate) fn parked(&self) {
-        let wait = not_counted(self.schedstat.as_ref());
+        let (cpu, not_counted) = (thread_cpu_ns(), self.not_counted());
         let mut s = self.lock();
-        if let Some((since, wait_then)) = s.busy_since.take() {
-            let stretch =
-                since.elapsed().saturating_sub(Duration::from_nanos(wait.saturating_sub(wait_then)));
-            s.longest = s.longest.max(stretch);
+        let Some(mark) = s.busy_since.take() else { return };
+        let busy = mark
+            .at
+            .elapsed()
+            .saturating_sub(Duration::from_nanos(not_counted.saturating_sub(mark.not_counted)));
+        s.longest = s.longest.max(busy);
+        if let (Some(then), Some(now)) = (mark.cpu, cpu) {
+            let blocked = busy.saturating_sub(Duration::from_nanos(now.saturating_sub(then)));
+            if blocked >= BLOCKED_FLOOR {
+                s.longest_blocked = s.longest_blocked.max(blocked);
+                s.total_blocked += blocked;
+                s.blocked_stretches += 1;
+            }
         }
     }
 
-    /// The longest busy stretch so far, the current one included.
-    pub(crate) fn longest(&self) -> Duration {
-        let current = self.current();
-        self.lock().longest.max(current.unwrap_or_default())
+    /// What the detector saw; call once the executor has parked for good.
+    pub(crate) fn seen(&self) -> Seen {
+        let s = self.lock();
+        Seen {
+            longest: s.longest,
+            longest_blocked: s.longest_blocked,
+            total_blocked: s.total_blocked,
+            blocked_stretches: s.blocked_stretches,
+        }
     }
 
     /// How long, in plain wall time, the executor has been busy without a
-    /// break, if it is busy. A deadlocked executor is parked, so any long
-    /// busy stretch here means a spin, however little CPU a loaded machine
-    /// gave it.
+    /// break, if it is busy.
     pub(crate) fn current_raw(&self) -> Option<Duration> {
-        self.lock().busy_since.map(|(since, _)| since.elapsed())
+        self.lock().busy_since.map(|mark| mark.at.elapsed())
     }
 
-    /// How long the executor has been busy without a break, if it is busy,
-    /// less the time it waited for a CPU.
-    pub(crate) fn current(&self) -> Option<Duration> {
-        let since = self.lock().busy_since;
-        since.map(|(since, wait_then)| {
-            let wait = not_counted(self.schedstat.as_ref());
-            since.elapsed().saturating_sub(Duration::from_nanos(wait.saturating_sub(wait_then)))
-        })
+    /// For the watchdog: the current busy stretch, if any, less the time it
+    /// waited for a CPU, and the share of it spent on a CPU (None where the
+    /// platform does not say).
+    pub(crate) fn current(&self) -> Option<(Duration, Option<f64>)> {
+        let mark = self.lock().busy_since?;
+        let busy = mark
+            .at
+            .elapsed()
+            .saturating_sub(Duration::from_nanos(self.not_counted().saturating_sub(mark.not_counted)));
+        // The mark's CPU clock was read on the executor thread; schedstat's
+        // lags it by at most a tick, which is nothing over a second.
+        let on_cpu = match (mark.cpu, schedstat(self.schedstat.as_ref())) {
+            (Some(then), Some((now, _))) if !busy.is_zero() => {
+                Some(Duration::from_nanos(now.saturating_sub(then)).as_secs_f64() / busy.as_secs_f64())
+            }
+            _ => None,
+        };
+        Some((busy, on_cpu))
     }
-}
-
-/// Advice for a learner whose code held the executor for `stretch`.
-pub(crate) fn advice(stretch: Duration) -> String {
-    format!(
-        "your code blocked the executor for {:.1} s of real time in one stretch, without an .await that waits.\n\
-         while it does, no other task runs and the virtual clock stands still.\n\
-         look for std::thread::sleep (use tokio::time::sleep(..).await), a busy loop that polls a flag,\n\
-         or blocking work that belongs in tokio::task::spawn_blocking.",
-        stretch.as_secs_f64()
-    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn stretch(d: &Detector, work: impl FnOnce()) {
+        d.unparked();
+        work();
+        d.parked();
+    }
+
     #[test]
-    fn a_sleeping_thread_is_a_long_busy_stretch() {
+    fn a_sleep_in_a_poll_is_blocked_time() {
         let d = Detector::for_this_thread();
         d.parked();
-        d.unparked();
-        std::thread::sleep(Duration::from_millis(30));
-        d.parked();
-        assert!(d.longest() >= Duration::from_millis(30));
+        stretch(&d, || std::thread::sleep(Duration::from_millis(30)));
+        let seen = d.seen();
+        assert!(seen.longest >= Duration::from_millis(30), "{seen:?}");
+        if thread_cpu_ns().is_some() {
+            assert!(seen.longest_blocked >= Duration::from_millis(25), "{seen:?}");
+            assert!(seen.is_blocking(Duration::from_millis(100)), "{seen:?}");
+            assert!(seen.advice().contains("slept or waited"), "{}", seen.advice());
+        }
         assert_eq!(d.current(), None);
+    }
+
+    #[test]
+    fn computing_is_not_blocked_time() {
+        let d = Detector::for_this_thread();
+        d.parked();
+        stretch(&d, || {
+            let until = Instant::now() + Duration::from_millis(30);
+            while Instant::now() < until {
+                std::hint::spin_loop();
+            }
+        });
+        let seen = d.seen();
+        if thread_cpu_ns().is_some() {
+            // A loaded machine may take the CPU away for a moment; a 30 ms
+            // spin is still nowhere near blocking.
+            assert!(!seen.is_blocking(Duration::from_millis(100)), "{seen:?}");
+        }
+    }
+
+    #[test]
+    fn many_short_sleeps_add_up() {
+        let d = Detector::for_this_thread();
+        d.parked();
+        for _ in 0..10 {
+            stretch(&d, || std::thread::sleep(Duration::from_millis(8)));
+        }
+        let seen = d.seen();
+        if thread_cpu_ns().is_some() {
+            assert_eq!(seen.blocked_stretches, 10, "{seen:?}");
+            assert!(seen.longest_blocked < BLOCKED_IN_ONE, "{seen:?}");
+            assert!(seen.is_blocking(Duration::from_millis(100)), "{seen:?}");
+            assert!(seen.advice().contains("over 10 separate polls"), "{}", seen.advice());
+        }
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures::FutureExt;
 
-use crate::blocking::{self, Detector};
+use crate::blocking::Detector;
 use crate::channel::{Channel, Outcome};
 use crate::clock::{self, fmt_duration};
 use crate::failure::{self, Panic};
@@ -129,9 +129,9 @@ pub fn run_with<F: Future<Output = ()>>(limits: Limits, test: F) {
     };
     // Blocking explains everything after it (a 2 s std::thread::sleep makes
     // a job "finish" at 0 s), so it comes first, whatever else happened.
-    let longest = detector.longest();
-    let (verdict, message) = if verdict != Outcome::Todo && longest >= limits.blocking_threshold {
-        let mut m = blocking::advice(longest);
+    let seen = detector.seen();
+    let (verdict, message) = if verdict != Outcome::Todo && seen.is_blocking(limits.blocking_threshold) {
+        let mut m = seen.advice();
         if verdict == Outcome::Fail {
             m.push_str("\n\nand then:\n");
             m.push_str(&message);

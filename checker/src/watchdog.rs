@@ -2,19 +2,31 @@
 //!
 //! A deadlock with nothing scheduled never advances the paused clock, and a
 //! spin loop never lets the runtime look at it. Both would hang the test run;
-//! the watchdog ends the process after a limit of real time instead, and says
-//! which of the two it was.
+//! the watchdog ends the process instead, and says which it was:
+//! - the executor has been busy in one poll for [`STUCK`] of real time (less
+//!   any wait for a CPU): no honest test comes near that (100 ms is already
+//!   blocking), so it ends the test *now* rather than at the wall limit. Its
+//!   CPU share says whether the code spins (an endless loop, `yield_now`
+//!   included) or sleeps (`std::thread::sleep` in a loop, a
+//!   `std::sync::Mutex` that is never released);
+//! - the wall limit passes with the executor parked: a deadlock.
 
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crate::blocking::Detector;
+use crate::blocking::{Detector, fmt_real};
 use crate::channel::{Channel, Outcome};
 
 /// Exit code of a test process the watchdog ended.
 pub(crate) const EXIT_HUNG: i32 = 124;
+
+/// One poll this long (real time, less waits for a CPU) ends the test.
+const STUCK: Duration = Duration::from_secs(1);
+
+/// How often the watchdog looks.
+const TICK: Duration = Duration::from_millis(50);
 
 /// Stops the watchdog when dropped (the test ended in time).
 #[derive(Debug)]
@@ -24,12 +36,23 @@ pub(crate) struct Watchdog {
 
 pub(crate) fn start(limit: Duration, detector: Arc<Detector>, channel: Arc<Channel>) -> Watchdog {
     let (stop, stopped) = mpsc::channel::<()>();
+    let started = Instant::now();
     std::thread::Builder::new()
         .name("awaitlings-watchdog".into())
         .spawn(move || {
-            if let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(limit) {
-                let message = explain(limit, detector.current_raw());
-                channel.send(Outcome::Hang, &message, Duration::ZERO, "");
+            loop {
+                match stopped.recv_timeout(TICK) {
+                    Err(RecvTimeoutError::Timeout) => {}
+                    _ => return,
+                }
+                let (outcome, message) = match detector.current() {
+                    Some((busy, on_cpu)) if busy >= STUCK => stuck(busy, on_cpu),
+                    _ if started.elapsed() >= limit => {
+                        (Outcome::Hang, explain(limit, detector.current_raw()))
+                    }
+                    _ => continue,
+                };
+                channel.send(outcome, &message, Duration::ZERO, "");
                 // Straight to the file descriptor: libtest's capture would
                 // swallow a println! that is never flushed by a clean exit.
                 let _ = writeln!(std::io::stderr(), "\n{message}\n");
@@ -38,6 +61,34 @@ pub(crate) fn start(limit: Duration, detector: Arc<Detector>, channel: Arc<Chann
         })
         .expect("the watchdog thread starts");
     Watchdog { _stop: stop }
+}
+
+/// One poll has held the executor for `busy`: asleep or spinning?
+fn stuck(busy: Duration, on_cpu: Option<f64>) -> (Outcome, String) {
+    let busy = fmt_real(busy);
+    match on_cpu {
+        Some(share) if share < 0.5 => (
+            Outcome::Blocking,
+            format!(
+                "your code blocked the executor: one poll has held its thread for {busy} of real time, \
+                 asleep or waiting most of it, and the test was stopped there.\n\
+                 while it does, no other task runs and the virtual clock stands still.\n\
+                 look for std::thread::sleep in a loop (use tokio::time::sleep(..).await), a std::sync::Mutex \
+                 that is never released,\n\
+                 or blocking I/O (std::fs, std::net): use tokio's versions, or tokio::task::spawn_blocking."
+            ),
+        ),
+        _ => (
+            Outcome::Hang,
+            format!(
+                "stopped after {busy} of real time in one poll: your code kept the executor busy without \
+                 waiting.\n\
+                 that is an endless loop (with or without yield_now) or heavy computation on the executor.\n\
+                 on the paused clock time only moves while every task waits: loop on something that awaits, \
+                 and put heavy work in tokio::task::spawn_blocking."
+            ),
+        ),
+    }
 }
 
 fn explain(limit: Duration, busy: Option<Duration>) -> String {

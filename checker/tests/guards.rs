@@ -76,6 +76,27 @@ fn spin_ends_at_the_watchdog() {
 }
 
 #[test]
+#[ignore = "run by a_spin_ends_long_before_the_wall_limit"]
+fn child_yield_spin() {
+    checker::run(async {
+        loop {
+            tokio::task::yield_now().await;
+        }
+    });
+}
+
+/// A poll that never ends is a verdict after a second: no test waits out
+/// the whole wall limit for it.
+#[test]
+fn a_spin_ends_long_before_the_wall_limit() {
+    let (record, _, took) = run_child("child_yield_spin", 30_000);
+    assert_eq!(record["outcome"], "hang", "{record}");
+    let message = record["message"].as_str().unwrap();
+    assert!(message.contains("stopped after 1.") && message.contains("endless loop"), "{message}");
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+}
+
+#[test]
 #[ignore = "run by deadlock_with_timers_fails_at_the_exact_virtual_guard"]
 fn child_deadlock_with_timers() {
     let limits = Limits { virtual_limit: Duration::from_secs(30), ..Limits::default() };
@@ -116,8 +137,69 @@ fn thread_sleep_is_reported_as_blocking() {
     let (record, _, _) = run_child("child_thread_sleep", 5000);
     assert_eq!(record["outcome"], "blocking", "{record}");
     let message = record["message"].as_str().unwrap();
-    assert!(message.contains("blocked the executor for 0.2 s") || message.contains("for 0.3 s"), "{message}");
+    assert!(message.contains("your code blocked the executor: its thread slept or waited 0.2"), "{message}");
+    assert!(message.contains("in one poll"), "{message}");
     assert!(message.contains("std::thread::sleep"), "{message}");
+}
+
+#[test]
+#[ignore = "run by a_short_thread_sleep_is_blocking_too"]
+fn child_short_thread_sleep() {
+    checker::run(async {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        std::thread::sleep(Duration::from_millis(60));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    });
+}
+
+/// 60 ms is under the 100 ms a busy poll is given, but honest async code
+/// never sleeps inside a poll at all.
+#[test]
+fn a_short_thread_sleep_is_blocking_too() {
+    let (record, _, _) = run_child("child_short_thread_sleep", 5000);
+    assert_eq!(record["outcome"], "blocking", "{record}");
+    assert!(record["message"].as_str().unwrap().contains("in one poll"), "{record}");
+}
+
+#[test]
+#[ignore = "run by short_sleeps_in_many_polls_add_up"]
+fn child_short_sleeps_in_many_polls() {
+    checker::run(async {
+        for _ in 0..12 {
+            std::thread::sleep(Duration::from_millis(8));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+}
+
+#[test]
+fn short_sleeps_in_many_polls_add_up() {
+    let (record, _, _) = run_child("child_short_sleeps_in_many_polls", 5000);
+    assert_eq!(record["outcome"], "blocking", "{record}");
+    assert!(record["message"].as_str().unwrap().contains("over 12 separate polls"), "{record}");
+}
+
+#[test]
+#[ignore = "run by a_thread_sleep_wait_loop_is_blocking_not_a_timeout"]
+fn child_thread_sleep_wait_loop() {
+    checker::run(async {
+        let flag = std::sync::atomic::AtomicBool::new(false);
+        // Waits for a flag nobody sets, sleeping the thread between looks.
+        while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    });
+}
+
+/// A wait loop that sleeps the thread is blocking, said as such, and ended
+/// long before the wall limit.
+#[test]
+fn a_thread_sleep_wait_loop_is_blocking_not_a_timeout() {
+    let (record, _, took) = run_child("child_thread_sleep_wait_loop", 8000);
+    assert_eq!(record["outcome"], "blocking", "{record}");
+    let message = record["message"].as_str().unwrap();
+    assert!(message.contains("asleep or waiting most of it"), "{message}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
 }
 
 #[test]
