@@ -111,11 +111,7 @@ pub fn assert_schedule(tl: &Timeline, expected: &[Expected], what: &str) {
     ];
     let (want_end, got_end) = (timeline::last_end(&expected_spans), timeline::last_end(&actual_of_expected));
     if want_end != got_end {
-        lines.push(format!(
-            "your jobs finished at {}; they should all be done at {}.",
-            fmt_duration(got_end),
-            fmt_duration(want_end)
-        ));
+        lines.push(end_of_schedule(&actual_of_expected, got_end, expected, want_end));
     }
     lines.extend(diagnose(&expected_spans, &actual_of_expected, expected));
     for (e, a) in mismatches.iter().take(6) {
@@ -136,6 +132,24 @@ pub fn assert_schedule(tl: &Timeline, expected: &[Expected], what: &str) {
     lines.push(String::new());
     lines.push(chart(&expected_bars, &actual_bars));
     fail(lines.join("\n"))
+}
+
+/// When the schedule ended, in words that claim only what was seen: jobs
+/// that were cancelled did not "finish", jobs still running did not end.
+fn end_of_schedule(actual: &[Span], got: Duration, expected: &[Expected], want: Duration) -> String {
+    let yours = if actual.iter().any(|s| s.fate.started.is_some() && s.fate.ended.is_none()) {
+        format!("not all of your jobs ended: the last thing seen was at {}", fmt_duration(got))
+    } else if actual.iter().all(|s| matches!(s.fate.ended, Some(Ending::Completed(_)))) {
+        format!("your jobs finished at {}", fmt_duration(got))
+    } else {
+        format!("the last of your jobs ended (finished, was cancelled or panicked) at {}", fmt_duration(got))
+    };
+    let theirs = if expected.iter().all(|e| e.how == How::Completed) {
+        format!("they should all be done at {}", fmt_duration(want))
+    } else {
+        format!("the schedule asked for ends at {}", fmt_duration(want))
+    };
+    format!("{yours}; {theirs}.")
 }
 
 /// The patterns behind a wrong schedule, in words.
@@ -185,9 +199,10 @@ pub fn assert_elapsed(actual: Duration, expected_ms: u64, what: &str) {
     let expected = ms(expected_ms);
     if actual != expected {
         let why = if actual > expected {
-            "too slow: did something wait that could have run at the same time?"
+            "it ended late: something waited longer than the spec allows (work done one after another \
+             that could run at once, a wait that is too long, or the wrong event won a race)."
         } else {
-            "too fast: something that should have waited did not."
+            "it ended early: something that should have waited did not."
         };
         fail(format!(
             "{what}: it took {} of virtual time; it should take exactly {}.\n{why}",
@@ -262,6 +277,32 @@ mod tests {
     }
 
     #[test]
+    fn cancelled_jobs_are_not_said_to_have_finished() {
+        crate::run(async {
+            let tl = Timeline::new();
+            let (a, b) = (tl.job("A", 2000, ()), tl.job("B", 1000, ()));
+            // Both cancelled at 0.5 s, where B should have finished at 1 s
+            // and A been cancelled then.
+            let _ = tokio::time::timeout(crate::ms(500), futures::future::join(a, b)).await;
+            let message = failure_of(|| {
+                assert_schedule(
+                    &tl,
+                    &[dropped("A", 0, 1000), done("B", 0, 1000)],
+                    "A is cancelled when B ends",
+                )
+            });
+            assert!(!message.contains("finished at"), "{message}");
+            assert!(
+                message.contains(
+                    "the last of your jobs ended (finished, was cancelled or panicked) at 0.500 s; \
+                     the schedule asked for ends at 1.000 s."
+                ),
+                "{message}"
+            );
+        });
+    }
+
+    #[test]
     fn a_job_left_running_and_a_peak_over_the_limit_are_named() {
         crate::run(async {
             let tl = Timeline::new();
@@ -292,7 +333,7 @@ mod tests {
             message.contains("it took 6.000 s of virtual time; it should take exactly 3.000 s."),
             "{message}"
         );
-        assert!(message.contains("too slow"), "{message}");
+        assert!(message.contains("it ended late"), "{message}");
         let message = failure_of(|| check_eq(vec!['a', 'c'], vec!['a', 'b'], "results in input order"));
         assert_eq!(message, "results in input order\n  expected: ['a', 'b']\n  yours:    ['a', 'c']");
     }
