@@ -14,30 +14,8 @@ use std::io::Write;
 use std::sync::Mutex;
 use std::time::Duration;
 
-pub(crate) const REPORT_VAR: &str = "AWAITLINGS_REPORT";
-pub(crate) const NONCE_VAR: &str = "AWAITLINGS_NONCE";
-
-/// What the test came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Outcome {
-    Pass,
-    Fail,
-    Todo,
-    Blocking,
-    Hang,
-}
-
-impl Outcome {
-    fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Pass => "pass",
-            Outcome::Fail => "fail",
-            Outcome::Todo => "todo",
-            Outcome::Blocking => "blocking",
-            Outcome::Hang => "hang",
-        }
-    }
-}
+pub(crate) use protocol::Outcome;
+use protocol::{NONCE_VAR, REPORT_VAR, Record};
 
 /// Where the verdict goes; written at most once.
 #[derive(Debug)]
@@ -71,14 +49,14 @@ impl Channel {
     pub(crate) fn send(&self, outcome: Outcome, message: &str, virtual_time: Duration, timeline: &str) {
         let taken = self.sink.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some((mut file, nonce)) = taken {
-            let record = serde_json::json!({
-                "nonce": nonce,
-                "outcome": outcome.as_str(),
-                "message": message,
-                "virtual_ms": virtual_time.as_secs_f64() * 1000.0,
-                "timeline": timeline,
-            });
-            let _ = writeln!(file, "{record}");
+            let record = Record {
+                nonce,
+                outcome,
+                message: message.to_string(),
+                virtual_ms: virtual_time.as_secs_f64() * 1000.0,
+                timeline: timeline.to_string(),
+            };
+            let _ = file.write_all(record.to_line().as_bytes());
             let _ = file.sync_all();
         }
     }

@@ -13,9 +13,7 @@ use crate::clock::{self, fmt_duration};
 use crate::failure::{self, Panic};
 use crate::{timeline, watchdog};
 
-/// Environment variable for the wall-clock limit in ms (the runner sets it
-/// a little under its own kill limit).
-pub const WALL_LIMIT_VAR: &str = "AWAITLINGS_WALL_LIMIT_MS";
+use protocol::WALL_LIMIT_VAR;
 
 /// The guards around one test.
 #[derive(Debug, Clone, Copy)]

@@ -19,8 +19,7 @@ use std::time::{Duration, Instant};
 use crate::blocking::{Detector, fmt_real};
 use crate::channel::{Channel, Outcome};
 
-/// Exit code of a test process the watchdog ended.
-pub(crate) const EXIT_HUNG: i32 = 124;
+use protocol::EXIT_HUNG;
 
 /// One poll this long (real time, less waits for a CPU) ends the test.
 const STUCK: Duration = Duration::from_secs(1);

@@ -8,9 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use checker::Limits;
+use protocol::{Outcome, Record};
 
 /// The record the checker wrote for `test`, and the process's output.
-fn run_child(test: &str, wall_limit_ms: u64) -> (serde_json::Value, Output, Duration) {
+fn run_child(test: &str, wall_limit_ms: u64) -> (Option<Record>, Output, Duration) {
     static N: AtomicUsize = AtomicUsize::new(0);
     let report: PathBuf = std::env::temp_dir().join(format!(
         "awaitlings-guards-{}-{}.report",
@@ -21,17 +22,16 @@ fn run_child(test: &str, wall_limit_ms: u64) -> (serde_json::Value, Output, Dura
     let started = Instant::now();
     let out = Command::new(std::env::current_exe().unwrap())
         .args(["--exact", test, "--ignored", "--test-threads", "1"])
-        .env("AWAITLINGS_REPORT", &report)
-        .env("AWAITLINGS_NONCE", "n0nce")
-        .env("AWAITLINGS_WALL_LIMIT_MS", wall_limit_ms.to_string())
+        .env(protocol::REPORT_VAR, &report)
+        .env(protocol::NONCE_VAR, "n0nce")
+        .env(protocol::WALL_LIMIT_VAR, wall_limit_ms.to_string())
         .env("RUST_BACKTRACE", "0")
         .output()
         .unwrap();
     let took = started.elapsed();
     let text = std::fs::read_to_string(&report).unwrap();
     let _ = std::fs::remove_file(&report);
-    let record =
-        text.lines().next().map(|l| serde_json::from_str(l).unwrap()).unwrap_or(serde_json::Value::Null);
+    let record = Record::find(&text, "n0nce").unwrap();
     (record, out, took)
 }
 
@@ -49,10 +49,11 @@ fn child_deadlock_without_timers() {
 #[test]
 fn deadlock_without_timers_fails_at_the_virtual_guard_at_once() {
     let (record, out, took) = run_child("child_deadlock_without_timers", 3000);
-    assert_eq!(record["outcome"], "fail", "{record}");
-    assert_eq!(record["nonce"], "n0nce");
-    assert_eq!(record["virtual_ms"], 600_000.0, "{record}");
-    assert!(record["message"].as_str().unwrap().contains("deadlock"), "{record}");
+    let record = record.expect("a record");
+    assert_eq!(record.outcome, Outcome::Fail, "{record:?}");
+    assert_eq!(record.nonce, "n0nce");
+    assert_eq!(record.virtual_ms, 600_000.0, "{record:?}");
+    assert!(record.message.as_str().contains("deadlock"), "{record:?}");
     assert!(!out.status.success());
     assert!(took < Duration::from_secs(2), "took {took:?}");
 }
@@ -70,8 +71,9 @@ fn child_spin() {
 #[test]
 fn spin_ends_at_the_watchdog() {
     let (record, _, took) = run_child("child_spin", 300);
-    assert_eq!(record["outcome"], "hang", "{record}");
-    assert!(record["message"].as_str().unwrap().contains("endless loop"), "{record}");
+    let record = record.expect("a record");
+    assert_eq!(record.outcome, Outcome::Hang, "{record:?}");
+    assert!(record.message.as_str().contains("endless loop"), "{record:?}");
     assert!(took < Duration::from_secs(5), "took {took:?}");
 }
 
@@ -90,8 +92,9 @@ fn child_yield_spin() {
 #[test]
 fn a_spin_ends_long_before_the_wall_limit() {
     let (record, _, took) = run_child("child_yield_spin", 30_000);
-    assert_eq!(record["outcome"], "hang", "{record}");
-    let message = record["message"].as_str().unwrap();
+    let record = record.expect("a record");
+    assert_eq!(record.outcome, Outcome::Hang, "{record:?}");
+    let message = record.message.as_str();
     assert!(message.contains("stopped after 1.") && message.contains("endless loop"), "{message}");
     assert!(took < Duration::from_secs(10), "took {took:?}");
 }
@@ -117,9 +120,10 @@ fn child_deadlock_with_timers() {
 #[test]
 fn deadlock_with_timers_fails_at_the_exact_virtual_guard() {
     let (record, _, took) = run_child("child_deadlock_with_timers", 5000);
-    assert_eq!(record["outcome"], "fail", "{record}");
-    assert_eq!(record["virtual_ms"], 30000.0, "{record}");
-    assert!(record["message"].as_str().unwrap().contains("still not finished after 30.000 s"), "{record}");
+    let record = record.expect("a record");
+    assert_eq!(record.outcome, Outcome::Fail, "{record:?}");
+    assert_eq!(record.virtual_ms, 30000.0, "{record:?}");
+    assert!(record.message.as_str().contains("still not finished after 30.000 s"), "{record:?}");
     assert!(took < Duration::from_secs(5), "took {took:?}");
 }
 
@@ -135,8 +139,9 @@ fn child_thread_sleep() {
 #[test]
 fn thread_sleep_is_reported_as_blocking() {
     let (record, _, _) = run_child("child_thread_sleep", 5000);
-    assert_eq!(record["outcome"], "blocking", "{record}");
-    let message = record["message"].as_str().unwrap();
+    let record = record.expect("a record");
+    assert_eq!(record.outcome, Outcome::Blocking, "{record:?}");
+    let message = record.message.as_str();
     assert!(message.contains("your code blocked the executor: its thread slept or waited 0.2"), "{message}");
     assert!(message.contains("in one poll"), "{message}");
     assert!(message.contains("std::thread::sleep"), "{message}");
@@ -157,8 +162,9 @@ fn child_short_thread_sleep() {
 #[test]
 fn a_short_thread_sleep_is_blocking_too() {
     let (record, _, _) = run_child("child_short_thread_sleep", 5000);
-    assert_eq!(record["outcome"], "blocking", "{record}");
-    assert!(record["message"].as_str().unwrap().contains("in one poll"), "{record}");
+    let record = record.expect("a record");
+    assert_eq!(record.outcome, Outcome::Blocking, "{record:?}");
+    assert!(record.message.as_str().contains("in one poll"), "{record:?}");
 }
 
 #[test]
@@ -175,8 +181,9 @@ fn child_short_sleeps_in_many_polls() {
 #[test]
 fn short_sleeps_in_many_polls_add_up() {
     let (record, _, _) = run_child("child_short_sleeps_in_many_polls", 5000);
-    assert_eq!(record["outcome"], "blocking", "{record}");
-    assert!(record["message"].as_str().unwrap().contains("over 12 separate polls"), "{record}");
+    let record = record.expect("a record");
+    assert_eq!(record.outcome, Outcome::Blocking, "{record:?}");
+    assert!(record.message.as_str().contains("over 12 separate polls"), "{record:?}");
 }
 
 #[test]
@@ -196,8 +203,9 @@ fn child_thread_sleep_wait_loop() {
 #[test]
 fn a_thread_sleep_wait_loop_is_blocking_not_a_timeout() {
     let (record, _, took) = run_child("child_thread_sleep_wait_loop", 8000);
-    assert_eq!(record["outcome"], "blocking", "{record}");
-    let message = record["message"].as_str().unwrap();
+    let record = record.expect("a record");
+    assert_eq!(record.outcome, Outcome::Blocking, "{record:?}");
+    let message = record.message.as_str();
     assert!(message.contains("asleep or waiting most of it"), "{message}");
     assert!(took < Duration::from_secs(5), "took {took:?}");
 }
@@ -211,8 +219,9 @@ fn child_todo() {
 #[test]
 fn todo_is_reported_with_its_task() {
     let (record, out, _) = run_child("child_todo", 5000);
-    assert_eq!(record["outcome"], "todo", "{record}");
-    assert_eq!(record["message"], "task 2 (concurrent)");
+    let record = record.expect("a record");
+    assert_eq!(record.outcome, Outcome::Todo, "{record:?}");
+    assert_eq!(record.message, "task 2 (concurrent)");
     // No backtrace and no "panicked at" noise: just the task.
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("not yet implemented: task 2 (concurrent)"), "{stdout}");
@@ -228,8 +237,9 @@ fn child_pass() {
 #[test]
 fn a_pass_is_recorded_with_its_virtual_time() {
     let (record, out, _) = run_child("child_pass", 5000);
-    assert_eq!(record["outcome"], "pass", "{record}");
-    assert_eq!(record["virtual_ms"], 1250.0);
+    let record = record.expect("a record");
+    assert_eq!(record.outcome, Outcome::Pass, "{record:?}");
+    assert_eq!(record.virtual_ms, 1250.0);
     assert!(out.status.success());
 }
 
@@ -245,7 +255,7 @@ fn child_exit() {
 #[test]
 fn an_early_exit_leaves_no_record() {
     let (record, out, _) = run_child("child_exit", 5000);
-    assert!(record.is_null(), "{record}");
+    assert!(record.is_none(), "{record:?}");
     assert!(out.status.success());
 }
 
@@ -261,5 +271,6 @@ fn child_reads_env() {
 #[test]
 fn the_channel_is_hidden_from_the_code_under_test() {
     let (record, _, _) = run_child("child_reads_env", 5000);
-    assert_eq!(record["outcome"], "pass", "{record}");
+    let record = record.expect("a record");
+    assert_eq!(record.outcome, Outcome::Pass, "{record:?}");
 }

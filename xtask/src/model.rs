@@ -5,6 +5,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::course::Exercise;
+use protocol::Outcome;
+
 use crate::runner::{Ending, ExitKind, TestRun};
 
 /// What became of one test, in the learner's terms.
@@ -154,18 +156,28 @@ fn judge(exercise: &Exercise, run: TestRun, wall_limit: Duration) -> TestResult 
     let secs = wall_limit.as_secs_f64();
     let out_of_memory = run.output.contains("memory allocation of") || run.output.contains("out of memory");
     let (kind, message) = match &run.ending {
-        Ending::Reported { outcome, message, exit } => match (outcome.as_str(), exit) {
-            ("pass", ExitKind::Success) => (Kind::Passed, String::new()),
-            ("pass", exit) => (
+        Ending::Reported { outcome, message, exit } => match (outcome, exit) {
+            (Outcome::Pass, ExitKind::Success) => (Kind::Passed, String::new()),
+            (Outcome::Pass, exit) => (
                 Kind::Crashed,
                 format!("the test passed, but then the process {}.", describe_exit(*exit, secs)),
             ),
-            ("todo", _) if message.is_empty() => (Kind::NotImplemented, "not yet implemented".to_string()),
-            ("todo", _) => (Kind::NotImplemented, format!("not yet implemented: {message}")),
-            ("blocking", _) => (Kind::Blocking, message.clone()),
-            ("hang", _) => (Kind::TimedOut, message.clone()),
-            _ => (Kind::Failed, message.clone()),
+            (Outcome::Todo, _) if message.is_empty() => {
+                (Kind::NotImplemented, "not yet implemented".to_string())
+            }
+            (Outcome::Todo, _) => (Kind::NotImplemented, format!("not yet implemented: {message}")),
+            (Outcome::Blocking, _) => (Kind::Blocking, message.clone()),
+            (Outcome::Hang, _) => (Kind::TimedOut, message.clone()),
+            (Outcome::Fail, _) => (Kind::Failed, message.clone()),
         },
+        // The checker's watchdog ends a process with this code right after
+        // it writes its record; without the record, it still hung.
+        Ending::Unreported { exit: ExitKind::Code(protocol::EXIT_HUNG) } => (
+            Kind::TimedOut,
+            "timed out: the checker's watchdog ended the test (an endless loop, a blocking call or a deadlock), \
+             but its explanation was lost."
+                .to_string(),
+        ),
         Ending::Unreported { exit: ExitKind::Killed } => (
             Kind::TimedOut,
             format!(

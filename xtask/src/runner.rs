@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use serde_json::Value;
+use protocol::{NONCE_VAR, Outcome, REPORT_VAR, Record, WALL_LIMIT_VAR};
 
 /// Limits for every test process.
 #[derive(Debug, Clone)]
@@ -48,9 +48,8 @@ impl Default for RunOptions {
 /// How a test process ended, before it is put in words.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Ending {
-    /// The checker's record, nonce checked: `pass`, `fail`, `todo`,
-    /// `blocking` or `hang`, with its message.
-    Reported { outcome: String, message: String, exit: ExitKind },
+    /// The checker's record, nonce checked, with its message.
+    Reported { outcome: Outcome, message: String, exit: ExitKind },
     /// No record: the process ended some other way.
     Unreported { exit: ExitKind },
 }
@@ -176,9 +175,9 @@ fn run_one(binary: &Path, name: &str, index: usize, scratch: &Path, options: &Ru
 
     let mut cmd = Command::new(binary);
     cmd.args(["--exact", name, "--test-threads", "1", "--color", "never"])
-        .env("AWAITLINGS_REPORT", &report)
-        .env("AWAITLINGS_NONCE", &nonce)
-        .env("AWAITLINGS_WALL_LIMIT_MS", watchdog_ms.to_string())
+        .env(REPORT_VAR, &report)
+        .env(NONCE_VAR, &nonce)
+        .env(WALL_LIMIT_VAR, watchdog_ms.to_string())
         .env("RUST_BACKTRACE", "0")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -215,16 +214,12 @@ fn run_one(binary: &Path, name: &str, index: usize, scratch: &Path, options: &Ru
     } else {
         ExitKind::Signal(status.signal().unwrap_or(0))
     };
-    let record = read_record(&report, &nonce);
-    let virtual_ms = record.as_ref().and_then(|r| r["virtual_ms"].as_f64());
-    let timeline = record.as_ref().and_then(|r| r["timeline"].as_str()).unwrap_or_default().to_string();
-    let ending = match record {
-        Some(r) => Ending::Reported {
-            outcome: r["outcome"].as_str().unwrap_or("fail").to_string(),
-            message: r["message"].as_str().unwrap_or_default().to_string(),
-            exit,
-        },
-        None => Ending::Unreported { exit },
+    let text = fs::read_to_string(&report).unwrap_or_default();
+    let record = Record::find(&text, &nonce).with_context(|| format!("running {name}"))?;
+    let virtual_ms = record.as_ref().map(|r| r.virtual_ms);
+    let (ending, timeline) = match record {
+        Some(r) => (Ending::Reported { outcome: r.outcome, message: r.message, exit }, r.timeline),
+        None => (Ending::Unreported { exit }, String::new()),
     };
     let mut output = out;
     if !err.is_empty() {
@@ -242,15 +237,6 @@ fn run_one(binary: &Path, name: &str, index: usize, scratch: &Path, options: &Ru
         truncated: out_cut || err_cut,
         timeline,
     })
-}
-
-/// The checker's record, if one carries our nonce. Anything else in the
-/// file (a forged line without the nonce) is ignored.
-fn read_record(path: &Path, nonce: &str) -> Option<Value> {
-    let text = fs::read_to_string(path).ok()?;
-    text.lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find(|v| v["nonce"].as_str() == Some(nonce))
 }
 
 fn read_capped(mut stream: impl Read, cap: usize) -> (String, bool) {

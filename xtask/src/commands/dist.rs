@@ -55,7 +55,7 @@ const FILES: &[&str] = &[
 
 /// Top-level folders a learner needs, shipped when the course has them.
 /// (Of `.cargo/`, only the config is shipped: never credentials.)
-const DIRS: &[&str] = &["checker", "xtask", "exercises"];
+const DIRS: &[&str] = &["checker", "protocol", "xtask", "exercises"];
 
 /// The tool's own tests and fixtures: the maintainers', not the learners'.
 const XTASK_TESTS: &str = "xtask/tests";
