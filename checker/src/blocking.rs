@@ -24,8 +24,13 @@
 //!   which is well under the 100 ms a busy loop is given.
 //!
 //! The thread's CPU clock comes from `clock_gettime(CLOCK_THREAD_CPUTIME_ID)`
-//! in the hooks themselves (exact to the nanosecond); where the platform has
-//! no such clock, only the 100 ms rule applies.
+//! in the hooks themselves (exact to the nanosecond). On a virtual machine
+//! the host can also take the CPU away (steal time), which shows up as
+//! neither; so off-CPU time counts as sleep only in a poll where the thread
+//! itself gave the CPU up: its count of *voluntary* context switches
+//! (`getrusage(RUSAGE_THREAD)`) went up. A sleep, a lock wait and a blocking
+//! read all do that; being preempted or stolen from does not. Where the
+//! platform has neither counter (not Linux), only the 100 ms rule applies.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -64,6 +69,22 @@ fn thread_cpu_ns() -> Option<u64> {
     None
 }
 
+/// Voluntary context switches of the calling thread so far: each time it
+/// went to sleep of its own accord.
+#[cfg(target_os = "linux")]
+fn voluntary_switches() -> Option<i64> {
+    // SAFETY: an all-zero rusage is a valid value to be overwritten.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage only writes into the struct we own.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) };
+    (rc == 0).then_some(usage.ru_nvcsw as i64)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn voluntary_switches() -> Option<i64> {
+    None
+}
+
 /// Real time, to the millisecond: "0.060 s".
 pub(crate) fn fmt_real(d: Duration) -> String {
     format!("{:.3} s", d.as_secs_f64())
@@ -77,6 +98,8 @@ struct Mark {
     not_counted: u64,
     /// The thread's CPU clock (ns) then, read on the thread itself.
     cpu: Option<u64>,
+    /// Its voluntary context switches then.
+    voluntary: Option<i64>,
 }
 
 #[derive(Debug, Default)]
@@ -189,14 +212,19 @@ impl Detector {
 
     /// The executor woke up: a busy stretch begins. Runs on its thread.
     pub(crate) fn unparked(&self) {
-        let mark = Mark { at: Instant::now(), not_counted: self.not_counted(), cpu: thread_cpu_ns() };
+        let mark = Mark {
+            at: Instant::now(),
+            not_counted: self.not_counted(),
+            cpu: thread_cpu_ns(),
+            voluntary: voluntary_switches(),
+        };
         self.lock().busy_since = Some(mark);
     }
 
     /// The executor has nothing left to poll: the busy stretch ends. Runs
     /// on its thread.
     pub(crate) fn parked(&self) {
-        let (cpu, not_counted) = (thread_cpu_ns(), self.not_counted());
+        let (cpu, voluntary, not_counted) = (thread_cpu_ns(), voluntary_switches(), self.not_counted());
         let mut s = self.lock();
         let Some(mark) = s.busy_since.take() else { return };
         let busy = mark
@@ -204,7 +232,8 @@ impl Detector {
             .elapsed()
             .saturating_sub(Duration::from_nanos(not_counted.saturating_sub(mark.not_counted)));
         s.longest = s.longest.max(busy);
-        if let (Some(then), Some(now)) = (mark.cpu, cpu) {
+        let gave_up_the_cpu = matches!((mark.voluntary, voluntary), (Some(then), Some(now)) if now > then);
+        if let (Some(then), Some(now), true) = (mark.cpu, cpu, gave_up_the_cpu) {
             let blocked = busy.saturating_sub(Duration::from_nanos(now.saturating_sub(then)));
             if blocked >= BLOCKED_FLOOR {
                 s.longest_blocked = s.longest_blocked.max(blocked);
@@ -269,7 +298,7 @@ mod tests {
         stretch(&d, || std::thread::sleep(Duration::from_millis(30)));
         let seen = d.seen();
         assert!(seen.longest >= Duration::from_millis(30), "{seen:?}");
-        if thread_cpu_ns().is_some() {
+        if thread_cpu_ns().is_some() && voluntary_switches().is_some() {
             assert!(seen.longest_blocked >= Duration::from_millis(25), "{seen:?}");
             assert!(seen.is_blocking(Duration::from_millis(100)), "{seen:?}");
             assert!(seen.advice().contains("slept or waited"), "{}", seen.advice());
@@ -303,7 +332,7 @@ mod tests {
             stretch(&d, || std::thread::sleep(Duration::from_millis(8)));
         }
         let seen = d.seen();
-        if thread_cpu_ns().is_some() {
+        if thread_cpu_ns().is_some() && voluntary_switches().is_some() {
             assert_eq!(seen.blocked_stretches, 10, "{seen:?}");
             assert!(seen.longest_blocked < BLOCKED_IN_ONE, "{seen:?}");
             assert!(seen.is_blocking(Duration::from_millis(100)), "{seen:?}");
