@@ -11,6 +11,16 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
+/// Top-level entries of a course that are never copied anywhere (a stage,
+/// the Gradescope bundle, the student edition): build output, history and
+/// a learner's progress.
+pub const NOT_COPIED: &[&str] = &["target", ".git", crate::state::FILE];
+
+/// Whether `rel` (relative to the course root) lies under one of them.
+pub fn not_copied(rel: &Path) -> bool {
+    rel.components().next().is_some_and(|c| NOT_COPIED.iter().any(|s| c.as_os_str() == *s))
+}
+
 /// One task of an exercise, as exercise.toml describes it.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Task {
@@ -62,6 +72,12 @@ impl Exercise {
     /// `solutions/gather`, relative to the course root.
     pub fn solution_dir(&self) -> PathBuf {
         Path::new("solutions").join(&self.name)
+    }
+
+    /// `exercises/01-gather/src`, relative to the course root: what the
+    /// learner edits.
+    pub fn src(&self) -> PathBuf {
+        self.dir.join("src")
     }
 
     /// The solution's package: `gather-solution`.
@@ -144,6 +160,15 @@ impl Course {
             }
         }
         Ok(Course { root: root.to_path_buf(), exercises })
+    }
+
+    /// The exercises named (all of them when none are), or a usage error
+    /// for the first name that matches none, suggesting the closest.
+    pub fn select(&self, names: &[String]) -> anyhow::Result<Vec<&Exercise>> {
+        if names.is_empty() {
+            return Ok(self.exercises.iter().collect());
+        }
+        names.iter().map(|n| crate::commands::find(self, n)).collect()
     }
 
     /// The exercise a learner named, by name, `NN` or `NN-name`.

@@ -7,7 +7,8 @@ use serde::Serialize;
 use crate::course::Exercise;
 use protocol::Outcome;
 
-use crate::runner::{Ending, ExitKind, TestRun};
+use crate::process::{Exit, Signal};
+use crate::runner::{Ending, TestRun};
 
 /// What became of one test, in the learner's terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -154,10 +155,9 @@ impl ExerciseResult {
 /// understands.
 fn judge(exercise: &Exercise, run: TestRun, wall_limit: Duration) -> TestResult {
     let secs = wall_limit.as_secs_f64();
-    let out_of_memory = run.output.contains("memory allocation of") || run.output.contains("out of memory");
     let (kind, message) = match &run.ending {
         Ending::Reported { outcome, message, exit } => match (outcome, exit) {
-            (Outcome::Pass, ExitKind::Success) => (Kind::Passed, String::new()),
+            (Outcome::Pass, Exit::Success) => (Kind::Passed, String::new()),
             (Outcome::Pass, exit) => (
                 Kind::Crashed,
                 format!("the test passed, but then the process {}.", describe_exit(*exit, secs)),
@@ -172,32 +172,31 @@ fn judge(exercise: &Exercise, run: TestRun, wall_limit: Duration) -> TestResult 
         },
         // The checker's watchdog ends a process with this code right after
         // it writes its record; without the record, it still hung.
-        Ending::Unreported { exit: ExitKind::Code(protocol::EXIT_HUNG) } => (
+        Ending::Unreported { exit: Exit::Code(protocol::EXIT_HUNG) } => (
             Kind::TimedOut,
             "timed out: the checker's watchdog ended the test (an endless loop, a blocking call or a deadlock), \
              but its explanation was lost."
                 .to_string(),
         ),
-        Ending::Unreported { exit: ExitKind::Killed } => (
+        Ending::Unreported { exit: Exit::Killed } => (
             Kind::TimedOut,
             format!(
                 "timed out after {secs:.0} s of real time: an endless loop or a deadlock with nothing scheduled."
             ),
         ),
-        Ending::Unreported { .. } if out_of_memory => (
+        Ending::Unreported { .. } if run.out_of_memory => (
             Kind::OutOfMemory,
             "ran out of memory: the test process went past its memory limit. Is something growing without bound \
              (a queue nobody drains, a Vec pushed to in a loop)?"
                 .to_string(),
         ),
-        Ending::Unreported { exit: ExitKind::Success } => (
+        Ending::Unreported { exit: Exit::Success } => (
             Kind::ExitedEarly,
             "exited before the test finished (with exit code 0): does your code call std::process::exit?".to_string(),
         ),
-        Ending::Unreported { exit: ExitKind::Signal(signal) } => (
-            Kind::Crashed,
-            format!("the test process {}.", describe_exit(ExitKind::Signal(*signal), secs)),
-        ),
+        Ending::Unreported { exit: exit @ Exit::Signal(_) } => {
+            (Kind::Crashed, format!("the test process {}.", describe_exit(*exit, secs)))
+        }
         Ending::Unreported { exit } => (
             if run.output.contains("stack overflow") { Kind::Crashed } else { Kind::ExitedEarly },
             format!("the test process {} before the test finished.", describe_exit(*exit, secs)),
@@ -226,16 +225,16 @@ fn capped_note(mut output: String, truncated: bool) -> String {
     output
 }
 
-fn describe_exit(exit: ExitKind, secs: f64) -> String {
+fn describe_exit(exit: Exit, secs: f64) -> String {
     match exit {
-        ExitKind::Success => "exited with code 0".into(),
-        ExitKind::Code(code) => format!("exited with code {code}"),
-        ExitKind::Signal(6) => {
+        Exit::Success => "exited with code 0".into(),
+        Exit::Code(code) => format!("exited with code {code}"),
+        Exit::Signal(Signal::Abort) => {
             "aborted (std::process::abort, a panic while panicking, or a failed allocation)".into()
         }
-        ExitKind::Signal(9) => "was killed (SIGKILL)".into(),
-        ExitKind::Signal(11) => "crashed with a segmentation fault (a stack overflow?)".into(),
-        ExitKind::Signal(signal) => format!("was killed by signal {signal}"),
-        ExitKind::Killed => format!("was killed after {secs:.0} s of real time"),
+        Exit::Signal(Signal::Kill) => "was killed (SIGKILL)".into(),
+        Exit::Signal(Signal::Segfault) => "crashed with a segmentation fault (a stack overflow?)".into(),
+        Exit::Signal(Signal::Other(signal)) => format!("was killed by signal {signal}"),
+        Exit::Killed => format!("was killed after {secs:.0} s of real time"),
     }
 }

@@ -12,14 +12,15 @@
 use std::collections::VecDeque;
 use std::fs;
 use std::io::Read;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use protocol::{NONCE_VAR, Outcome, REPORT_VAR, Record, WALL_LIMIT_VAR};
+
+use crate::process::{self, Exit, Finished};
 
 /// Limits for every test process.
 #[derive(Debug, Clone)]
@@ -49,19 +50,9 @@ impl Default for RunOptions {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Ending {
     /// The checker's record, nonce checked, with its message.
-    Reported { outcome: Outcome, message: String, exit: ExitKind },
+    Reported { outcome: Outcome, message: String, exit: Exit },
     /// No record: the process ended some other way.
-    Unreported { exit: ExitKind },
-}
-
-/// How the process itself ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExitKind {
-    Success,
-    Code(i32),
-    Signal(i32),
-    /// Killed by the runner at the wall-clock limit.
-    Killed,
+    Unreported { exit: Exit },
 }
 
 /// One test, run.
@@ -75,6 +66,8 @@ pub struct TestRun {
     /// stdout then stderr, capped.
     pub output: String,
     pub truncated: bool,
+    /// It died of the memory limit.
+    pub out_of_memory: bool,
     /// The test's own schedule, drawn by the checker (empty if none).
     pub timeline: String,
 }
@@ -83,26 +76,21 @@ pub struct TestRun {
 /// could not say. The learner's code can run before `main` (a static
 /// initialiser), so listing gets the same wall-clock limit as a test.
 pub fn list_tests(binary: &Path, limit: Duration) -> Result<Vec<String>, String> {
-    let mut child = Command::new(binary)
-        .args(["--list", "--format", "terse"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("the test binary could not start: {e}"))?;
-    let out = child.stdout.take().map(|s| std::thread::spawn(move || read_capped(s, 1 << 20)));
-    let (status, killed) = wait_with_limit(&mut child, limit).map_err(|e| format!("{e:#}"))?;
-    let (text, _) = out.and_then(|h| h.join().ok()).unwrap_or_default();
-    if killed {
-        return Err(format!(
-            "the test binary did not even list its tests within {:.0} s",
-            limit.as_secs_f64()
-        ));
+    let mut cmd = Command::new(binary);
+    cmd.args(["--list", "--format", "terse"]);
+    let limits = process::Limits { wall: limit, memory: None, output_cap: 1 << 20 };
+    let done = process::run(cmd, &limits).map_err(|e| format!("the test binary could not start: {e:#}"))?;
+    match done.exit {
+        Exit::Success => {}
+        Exit::Killed => {
+            return Err(format!(
+                "the test binary did not even list its tests within {:.0} s",
+                limit.as_secs_f64()
+            ));
+        }
+        other => return Err(format!("the test binary failed before any test ran ({other:?})")),
     }
-    if !status.success() {
-        return Err(format!("the test binary failed before any test ran ({status})"));
-    }
-    Ok(text.lines().filter_map(|l| l.strip_suffix(": test")).map(str::to_string).collect())
+    Ok(done.stdout.lines().filter_map(|l| l.strip_suffix(": test")).map(str::to_string).collect())
 }
 
 /// Runs every `(binary, test)` pair, `options.jobs` at a time; results come
@@ -178,42 +166,15 @@ fn run_one(binary: &Path, name: &str, index: usize, scratch: &Path, options: &Ru
         .env(REPORT_VAR, &report)
         .env(NONCE_VAR, &nonce)
         .env(WALL_LIMIT_VAR, watchdog_ms.to_string())
-        .env("RUST_BACKTRACE", "0")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let memory_limit = options.memory_limit;
-    // SAFETY: between fork and exec we only make async-signal-safe calls.
-    unsafe {
-        cmd.pre_exec(move || {
-            // Its own process group, so a kill takes its children too.
-            libc::setpgid(0, 0);
-            if let Some(bytes) = memory_limit {
-                let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
-                libc::setrlimit(libc::RLIMIT_AS, &limit);
-            }
-            Ok(())
-        });
-    }
-    let started = Instant::now();
-    let mut child = cmd.spawn().with_context(|| format!("starting {}", binary.display()))?;
-    let cap = options.output_cap;
-    let out = child.stdout.take().map(|s| std::thread::spawn(move || read_capped(s, cap)));
-    let err = child.stderr.take().map(|s| std::thread::spawn(move || read_capped(s, cap)));
-    let (status, killed) = wait_with_limit(&mut child, options.wall_limit)?;
-    let wall = started.elapsed();
-    let (out, out_cut) = out.and_then(|h| h.join().ok()).unwrap_or_default();
-    let (err, err_cut) = err.and_then(|h| h.join().ok()).unwrap_or_default();
-
-    let exit = if killed {
-        ExitKind::Killed
-    } else if status.success() {
-        ExitKind::Success
-    } else if let Some(code) = status.code() {
-        ExitKind::Code(code)
-    } else {
-        ExitKind::Signal(status.signal().unwrap_or(0))
+        .env("RUST_BACKTRACE", "0");
+    let limits = process::Limits {
+        wall: options.wall_limit,
+        memory: options.memory_limit,
+        output_cap: options.output_cap,
     };
+    let done = process::run(cmd, &limits)?;
+    let out_of_memory = done.ran_out_of_memory();
+    let Finished { exit, wall, stdout: out, stderr: err, truncated } = done;
     let text = fs::read_to_string(&report).unwrap_or_default();
     let record = Record::find(&text, &nonce).with_context(|| format!("running {name}"))?;
     let virtual_ms = record.as_ref().map(|r| r.virtual_ms);
@@ -234,52 +195,8 @@ fn run_one(binary: &Path, name: &str, index: usize, scratch: &Path, options: &Ru
         virtual_ms,
         wall,
         output,
-        truncated: out_cut || err_cut,
+        truncated,
+        out_of_memory,
         timeline,
     })
-}
-
-fn read_capped(mut stream: impl Read, cap: usize) -> (String, bool) {
-    let mut kept = Vec::new();
-    let mut buf = [0u8; 8192];
-    let mut truncated = false;
-    loop {
-        match stream.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => {
-                let room = cap.saturating_sub(kept.len());
-                kept.extend_from_slice(&buf[..n.min(room)]);
-                truncated |= n > room;
-            }
-        }
-    }
-    (String::from_utf8_lossy(&kept).into_owned(), truncated)
-}
-
-/// Waits for the child; past `limit` kills its whole process group.
-fn wait_with_limit(child: &mut Child, limit: Duration) -> Result<(ExitStatus, bool)> {
-    let deadline = Instant::now() + limit;
-    let mut pause = Duration::from_micros(200);
-    loop {
-        if let Some(status) = child.try_wait().context("waiting for a test process")? {
-            // Anything the test left behind in its group (a spawned `sleep`
-            // holding our pipes open) goes with it.
-            // SAFETY: a plain syscall on the process group we created.
-            unsafe {
-                libc::kill(-(child.id() as i32), libc::SIGKILL);
-            }
-            return Ok((status, false));
-        }
-        if Instant::now() >= deadline {
-            // SAFETY: plain syscalls on a process group we created.
-            unsafe {
-                libc::kill(-(child.id() as i32), libc::SIGKILL);
-            }
-            let _ = child.kill();
-            let status = child.wait().context("reaping a killed test process")?;
-            return Ok((status, true));
-        }
-        std::thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_millis(10));
-    }
 }

@@ -14,13 +14,10 @@
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-/// Directories never copied into a stage.
-const SKIP: &[&str] = &["target", ".git", ".awaitlings-state.json"];
 
 /// A synced copy of the course, held under an exclusive lock: two grades
 /// of one course at once take turns instead of overwriting each other.
@@ -36,14 +33,9 @@ fn lock(dest: &Path) -> Result<File> {
     fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     let path = dest.with_extension("lock");
     let file = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
-    // SAFETY: flock on a file descriptor we own.
-    let free = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
-    if !free {
+    if file.try_lock().is_err() {
         eprintln!("waiting for another grade or verify of this course to finish ...");
-        // SAFETY: as above; this call blocks until the lock is ours.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
-            anyhow::bail!("could not lock {}", path.display());
-        }
+        file.lock().with_context(|| format!("locking {}", path.display()))?;
     }
     Ok(file)
 }
@@ -52,9 +44,7 @@ impl Stage {
     /// Syncs a copy of the course at `course_root` into `dest`.
     pub fn prepare(course_root: &Path, dest: &Path) -> Result<Stage> {
         let lock = lock(dest)?;
-        let files = collect(course_root, &|rel: &Path| {
-            rel.components().next().is_some_and(|c| SKIP.iter().any(|s| c.as_os_str() == *s))
-        })?;
+        let files = collect(course_root, &crate::course::not_copied)?;
         sync(dest, &files)?;
         Ok(Stage { root: dest.to_path_buf(), _lock: lock })
     }

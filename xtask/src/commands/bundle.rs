@@ -8,11 +8,11 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::{Context, Result};
 
 use crate::course::Course;
+use crate::limits::LimitArgs;
 use crate::stage;
 use crate::zip::{self, Entry};
 
@@ -21,31 +21,22 @@ const RUN: &str = include_str!("bundle/run_autograder");
 
 /// What the course folder of the bundle leaves out.
 fn left_out(rel: &Path) -> bool {
-    let first =
-        rel.components().next().map(|c| c.as_os_str().to_string_lossy().into_owned()).unwrap_or_default();
-    matches!(first.as_str(), "target" | ".git" | crate::state::FILE) || rel.starts_with("xtask/tests")
+    crate::course::not_copied(rel) || rel.starts_with("xtask/tests")
 }
 
-#[derive(Debug, Clone, Default)]
+/// `cargo xtask gradescope-bundle [-o FILE] [limits]`.
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct BundleArgs {
+    /// Where to write the zip.
+    #[arg(long, short, value_name = "FILE", default_value = "autograder.zip")]
     pub output: PathBuf,
-    pub wall_limit: Option<Duration>,
-    pub memory_limit_mib: Option<u64>,
-    pub jobs: Option<usize>,
+    /// Limits baked into every grading the bundle runs.
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 pub fn run(course: &Course, args: &BundleArgs) -> Result<bool> {
-    let mut grade_args = Vec::new();
-    if let Some(limit) = args.wall_limit {
-        grade_args.push(format!("--wall-limit {}", limit.as_secs_f64()));
-    }
-    if let Some(mib) = args.memory_limit_mib {
-        grade_args.push(format!("--memory-limit {mib}"));
-    }
-    if let Some(jobs) = args.jobs {
-        grade_args.push(format!("--jobs {jobs}"));
-    }
-    let grade_args = grade_args.join(" ");
+    let grade_args = args.limits.as_flags().join(" ");
 
     let mut entries = vec![
         Entry {

@@ -2,7 +2,6 @@
 //! what each one found.
 
 use std::io::IsTerminal;
-use std::time::Duration;
 
 use anyhow::Result;
 
@@ -12,34 +11,63 @@ use crate::course::Course;
 use crate::evaluate::{Site, evaluate};
 use crate::model::ExerciseResult;
 use crate::model::Kind;
-use crate::report::human;
-use crate::runner::RunOptions;
+use crate::grading::{GradeReport, GradedExercise};
+use crate::report::{self, Format, human};
+use crate::limits::LimitArgs;
 use crate::state::{State, Status};
 use crate::style;
 
-#[derive(Debug, Clone, Default)]
+/// `cargo xtask check NAME [--solution] [--verbose] [--timeline]`.
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct CheckArgs {
+    /// The exercise: its name (`gather`), number (`1`) or directory.
     pub name: String,
     /// Run the tests on the reference solution instead.
+    #[arg(long)]
     pub solution: bool,
-    /// Show each failing test's own output too.
+    /// Also show each failing test's own output.
+    #[arg(long, short)]
     pub verbose: bool,
-    /// Show each passing test's schedule on the virtual clock.
+    /// Also draw each passing test's schedule on the virtual clock.
+    #[arg(long, short)]
     pub timeline: bool,
-    pub wall_limit: Option<Duration>,
+    /// Report format: human (the default) explains each verdict; json, gradescope and junit are the grader's.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// What a check found, for whoever asked (the command line, watch).
+#[derive(Debug)]
+pub struct Checked {
+    pub all_passed: bool,
+    /// When it passed: the exercise to do next (None: the course is done).
+    pub next: Option<String>,
 }
 
 /// Checks one exercise and prints the verdicts; true when all pass.
 pub fn run(course: &Course, args: &CheckArgs) -> Result<bool> {
+    Ok(check(course, args)?.all_passed)
+}
+
+/// Checks one exercise, prints the verdicts and records the progress.
+pub fn check(course: &Course, args: &CheckArgs) -> Result<Checked> {
     let exercise = find(course, &args.name)?;
     let package = if args.solution { exercise.solution_package() } else { exercise.package.clone() };
     let site = Site { root: course.root.clone(), package };
-    let result = check_at(exercise, &site, args.wall_limit)?;
+    let result = check_at(exercise, &site, &args.limits)?;
+    if args.format != Format::Human {
+        let report = GradeReport::new(vec![GradedExercise { result, submitted: true }], Vec::new(), 0.0);
+        print!("{}", report::render(&report, args.format)?);
+        let all_passed = report.score >= report.max_score;
+        return Ok(Checked { all_passed, next: None });
+    }
     let view = human::View { verbose: args.verbose, timeline: args.timeline };
     print!("{}", human::render(exercise, &result, view));
 
     if args.solution {
-        return Ok(result.all_passed());
+        return Ok(Checked { all_passed: result.all_passed(), next: None });
     }
     let mut state = State::load(&course.root);
     state.record(&exercise.name, if result.all_passed() { Status::Done } else { Status::Failing });
@@ -48,9 +76,10 @@ pub fn run(course: &Course, args: &CheckArgs) -> Result<bool> {
     });
     state.record_next_task(&exercise.name, unfinished.map(|t| t.name.as_str()));
     state.save(&course.root)?;
+    let next = state.current(course).map(|e| e.name.clone());
     if result.all_passed() {
-        match state.current(course) {
-            Some(next) => println!("  {} next: cargo xtask check {}", style::green("✔ done ·"), next.name),
+        match &next {
+            Some(next) => println!("  {} next: cargo xtask check {next}", style::green("✔ done ·")),
             None => println!("  {}", style::green("✔ done · that was every exercise: well done!")),
         }
     } else if result.compile_error.is_none() {
@@ -78,23 +107,19 @@ pub fn run(course: &Course, args: &CheckArgs) -> Result<bool> {
             ),
         }
     }
-    Ok(result.all_passed())
+    Ok(Checked { all_passed: result.all_passed(), next })
 }
 
 /// Builds and runs an exercise's tests with the learner's settings.
 pub fn check_at(
     exercise: &crate::course::Exercise,
     site: &Site,
-    wall_limit: Option<Duration>,
+    limits: &LimitArgs,
 ) -> Result<ExerciseResult> {
     let compile_options = CompileOptions {
         target_dir: None,
         color: style::enabled(),
         show_progress: std::io::stderr().is_terminal(),
     };
-    let mut run_options = RunOptions::default();
-    if let Some(limit) = wall_limit {
-        run_options.wall_limit = limit;
-    }
-    evaluate(exercise, site, &compile_options, &run_options)
+    evaluate(exercise, site, &compile_options, &limits.run_options())
 }

@@ -29,11 +29,13 @@ use crate::course::{Course, Exercise};
 use crate::stage;
 use crate::style;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct DistArgs {
-    /// Where to write the edition, as the user typed it.
+    /// A new (or empty) folder outside the course.
+    #[arg(value_name = "DIR")]
     pub dir: PathBuf,
-    /// Write into a non-empty folder.
+    /// Write into a non-empty DIR: what dist ships is replaced, the rest (.git, ...) left alone.
+    #[arg(long)]
     pub force: bool,
 }
 
@@ -60,8 +62,11 @@ const DIRS: &[&str] = &["checker", "protocol", "xtask", "exercises"];
 /// The tool's own tests and fixtures: the maintainers', not the learners'.
 const XTASK_TESTS: &str = "xtask/tests";
 
-/// Never part of any copy of the course: not mentioned as left out either.
-const NEVER: &[&str] = &[".git", "target", crate::state::FILE, ".awaitlings"];
+/// Never shipped from the course: what is never copied, and the edition's
+/// own `.awaitlings/` (dist writes it anew).
+fn never_shipped(name: &str) -> bool {
+    crate::course::NOT_COPIED.contains(&name) || name == ".awaitlings"
+}
 
 /// Said at the top of the edition's README.
 const README_NOTE: &str = "\
@@ -131,7 +136,7 @@ impl Edition {
             edition.add_dir(Path::new(name), files);
         }
         for exercise in &course.exercises {
-            let src = root.join(&exercise.dir).join("src");
+            let src = root.join(exercise.src());
             let files =
                 stage::collect(&src, &|_| false).with_context(|| format!("reading {}", src.display()))?;
             edition.add_dir(&stubs::snapshot_dir(exercise), files);
@@ -248,7 +253,7 @@ fn left_out(course: &Course) -> Vec<String> {
         .map(|d| {
             d.flatten()
                 .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path().is_dir()))
-                .filter(|(n, _)| n != edition::SOLUTIONS && !shipped(n) && !NEVER.contains(&n.as_str()))
+                .filter(|(n, _)| n != edition::SOLUTIONS && !shipped(n) && !never_shipped(n))
                 .map(|(n, dir)| if dir { format!("{n}/") } else { n })
                 .collect()
         })
@@ -329,7 +334,7 @@ fn refuse_leaked_solution(course: &Course, exercise: &Exercise) -> Result<()> {
 /// In a git checkout, a stub that differs from `HEAD` is worth a word:
 /// the edition ships the working tree, which may hold an experiment.
 fn warn_uncommitted_stub(course: &Course, exercise: &Exercise) -> Result<()> {
-    let src = exercise.dir.join("src");
+    let src = exercise.src();
     let stubs::GitLookup::Found(committed) = stubs::from_git(&course.root, &src)? else { return Ok(()) };
     let here = stage::collect(&course.root.join(&src), &|_| false)?;
     if here != committed {

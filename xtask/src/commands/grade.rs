@@ -9,7 +9,7 @@
 
 use std::fs;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, Result};
 
@@ -18,39 +18,36 @@ use crate::compile::CompileOptions;
 use crate::course::{Course, Exercise};
 use crate::evaluate::{Site, evaluate};
 use crate::grading::{GradeReport, GradedExercise};
-use crate::report;
-use crate::runner::RunOptions;
+use crate::report::{self, Format};
+use crate::limits::LimitArgs;
 use crate::stage::Stage;
 use crate::submission::{Provided, Submission};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Human,
-    Json,
-    Gradescope,
-    Junit,
-}
 
-#[derive(Debug, Clone)]
+/// `cargo xtask grade [--submission DIR | --solutions] [--format F] [-o FILE] [EXERCISE...]`.
+#[derive(Debug, Clone, clap::Args)]
 pub struct GradeArgs {
+    /// A student's copy of the course (or its exercises/ folder). Only exercises/*/src is taken from it.
+    #[arg(long, value_name = "DIR")]
     pub submission: Option<PathBuf>,
-    /// Grade the reference solutions (a self-test of the grader).
+    /// Grade the reference solutions instead: a self-test of the grader (exit 1 unless full marks).
+    #[arg(long, conflicts_with = "submission")]
     pub solutions: bool,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Write the report here instead of to stdout.
+    #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    /// Exercises to grade (all when none are named).
     pub exercises: Vec<String>,
-    pub wall_limit: Option<Duration>,
-    pub memory_limit_mib: Option<u64>,
-    pub jobs: Option<usize>,
 }
 
 pub fn run(course: &Course, args: &GradeArgs) -> Result<bool> {
     let started = Instant::now();
-    let exercises: Vec<&Exercise> = if args.exercises.is_empty() {
-        course.exercises.iter().collect()
-    } else {
-        args.exercises.iter().map(|n| crate::commands::find(course, n)).collect::<Result<_>>()?
-    };
+    let exercises = course.select(&args.exercises)?;
     let submission_root = if args.solutions {
         solutions_submission(course, &exercises)?
     } else {
@@ -71,20 +68,11 @@ pub fn run(course: &Course, args: &GradeArgs) -> Result<bool> {
         .context("staging a copy of the course")?;
     let compile_options =
         CompileOptions { target_dir: Some(stage.target_dir()), color: false, show_progress: false };
-    let mut run_options = RunOptions::default();
-    if let Some(limit) = args.wall_limit {
-        run_options.wall_limit = limit;
-    }
-    if let Some(mib) = args.memory_limit_mib {
-        run_options.memory_limit = Some(mib << 20);
-    }
-    if let Some(jobs) = args.jobs {
-        run_options.jobs = jobs.max(1);
-    }
+    let run_options = args.limits.run_options();
 
     let mut graded = Vec::new();
     for exercise in &exercises {
-        let stub = course.root.join(&exercise.dir).join("src");
+        let stub = course.root.join(exercise.src());
         let (src, submitted) = match submission.provided(exercise) {
             Provided::Src(src) => (src, true),
             Provided::Missing => {
@@ -120,12 +108,7 @@ pub fn run(course: &Course, args: &GradeArgs) -> Result<bool> {
     }
 
     let report = GradeReport::new(graded, notes, started.elapsed().as_secs_f64());
-    let text = match args.format {
-        Format::Human => report::table::render(&report),
-        Format::Json => serde_json::to_string_pretty(&report).context("encoding the report")? + "\n",
-        Format::Gradescope => report::gradescope::render(&report),
-        Format::Junit => report::junit::render(&report),
-    };
+    let text = report::render(&report, args.format)?;
     match &args.output {
         Some(path) => {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -166,7 +149,7 @@ fn solutions_submission(course: &Course, exercises: &[&Exercise]) -> Result<Path
     for exercise in exercises {
         let files = crate::stage::collect(&course.root.join(exercise.solution_dir()).join("src"), &|_| false)
             .with_context(|| format!("reading the solution of {}", exercise.name))?;
-        crate::stage::sync(&dir.join(&exercise.dir).join("src"), &files)?;
+        crate::stage::sync(&dir.join(exercise.src()), &files)?;
     }
     Ok(dir)
 }

@@ -9,6 +9,19 @@ use crate::commands::{UsageError, find};
 use crate::course::Course;
 use crate::style;
 
+/// `cargo xtask hint NAME [--level N] [--task T]`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct HintArgs {
+    /// The exercise: its name (`gather`), number (`1`) or directory.
+    pub name: String,
+    /// How far to go: 1 is a nudge, 3 is nearly the answer.
+    #[arg(long, short, default_value_t = 1)]
+    pub level: usize,
+    /// Only this task's hints.
+    #[arg(long, short)]
+    pub task: Option<String>,
+}
+
 pub fn run(course: &Course, name: &str, level: usize, task: Option<&str>) -> Result<bool> {
     let exercise = find(course, name)?;
     if level == 0 {

@@ -14,11 +14,18 @@ use crate::answers::{self, Answers};
 use crate::commands::UsageError;
 use crate::course::Course;
 
-#[derive(Debug)]
+/// `cargo xtask mutant NAME BUG (--from FILE | --show)`.
+#[derive(Debug, clap::Args)]
 pub struct MutantArgs {
+    /// The exercise.
     pub name: String,
+    /// The mutant's name: the mistake it makes (`awaits_in_turn`).
     pub bug: String,
+    /// The mutated copy of the solution's src/lib.rs.
+    #[arg(long, value_name = "FILE", required_unless_present = "show")]
     pub from: Option<PathBuf>,
+    /// Print the saved mutant applied to the solution instead.
+    #[arg(long, conflicts_with = "from")]
     pub show: bool,
 }
 

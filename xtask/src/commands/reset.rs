@@ -22,13 +22,16 @@ use crate::stage;
 use crate::state::{State, Status};
 use crate::style;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct ResetArgs {
-    /// The exercise; `None` with `all`.
+    /// The exercise: its name (`gather`), number (`1`) or directory.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
     pub name: Option<String>,
-    /// Every exercise of the course.
+    /// Reset every exercise (one question for all).
+    #[arg(long)]
     pub all: bool,
-    /// Do not ask.
+    /// Do not ask (needed when stdin is not a terminal).
+    #[arg(long, short)]
     pub yes: bool,
 }
 
@@ -108,7 +111,7 @@ struct Plan<'c> {
 impl<'c> Plan<'c> {
     fn make(course: &Course, exercise: &'c Exercise, state: &State) -> Result<Plan<'c>> {
         let stubs::Pristine { origin, files: pristine } = stubs::pristine(course, exercise)?;
-        let src = course.root.join(&exercise.dir).join("src");
+        let src = course.root.join(exercise.src());
         let current = if src.is_dir() {
             stage::collect(&src, &|_| false).with_context(|| format!("reading {}", src.display()))?
         } else {
@@ -131,7 +134,7 @@ impl<'c> Plan<'c> {
     }
 
     fn src(&self) -> PathBuf {
-        self.exercise.dir.join("src")
+        self.exercise.src()
     }
 
     fn describe(&self) {

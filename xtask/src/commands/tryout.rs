@@ -6,7 +6,6 @@
 //! line says how it fared. Nothing in the course is touched.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::{Context, Result};
 
@@ -14,15 +13,20 @@ use crate::commands::UsageError;
 use crate::compile::CompileOptions;
 use crate::course::Course;
 use crate::evaluate::{Site, evaluate};
-use crate::runner::RunOptions;
+use crate::limits::LimitArgs;
 use crate::stage::Stage;
 use crate::style;
 
-#[derive(Debug)]
+/// `cargo xtask try NAME FILE...`.
+#[derive(Debug, clap::Args)]
 pub struct TryArgs {
+    /// The exercise.
     pub name: String,
+    /// Files to lay in as the exercise's src/lib.rs, one at a time.
+    #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    pub wall_limit: Option<Duration>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 pub fn run(course: &Course, args: &TryArgs) -> Result<bool> {
@@ -40,11 +44,8 @@ pub fn run(course: &Course, args: &TryArgs) -> Result<bool> {
     .context("staging a copy of the course")?;
     let compile_options =
         CompileOptions { target_dir: Some(stage.target_dir()), color: false, show_progress: false };
-    let mut run_options = RunOptions::default();
-    if let Some(limit) = args.wall_limit {
-        run_options.wall_limit = limit;
-    }
-    let src = course.root.join(&exercise.dir).join("src");
+    let run_options = args.limits.run_options();
+    let src = course.root.join(exercise.src());
     let site = Site { root: stage.root.clone(), package: exercise.package.clone() };
     let mut all_passed = true;
     for (file, text) in &texts {

@@ -16,14 +16,13 @@
 //! task, every task has at least three hints, every `[points]` entry names
 //! a real test.
 
-use std::time::Duration;
-
 use anyhow::{Context, Result};
 
 use crate::answers::{Answers, Mutant};
 use crate::compile::CompileOptions;
 use crate::course::{Course, Exercise};
 use crate::evaluate::{Build, Site, build};
+use crate::limits::LimitArgs;
 use crate::model::ExerciseResult;
 use crate::runner::RunOptions;
 use crate::stage::Stage;
@@ -42,20 +41,20 @@ pub const MIN_ALTERNATIVES: usize = 2;
 /// with one mistake".
 const MAX_MUTANT_LINES: usize = 80;
 
-#[derive(Debug)]
+/// `cargo xtask verify [NAME...] [--repeat N]`.
+#[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
+    /// Exercises to verify (all when none are named).
     pub names: Vec<String>,
-    pub wall_limit: Option<Duration>,
-    /// Runs of every solution, alternative and mutant (built once).
-    pub repeat: usize,
+    /// Run every solution, alternative and mutant N times: each verdict must be the same every time.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub repeat: u16,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 pub fn run(course: &Course, args: &VerifyArgs) -> Result<bool> {
-    let exercises: Vec<&Exercise> = if args.names.is_empty() {
-        course.exercises.iter().collect()
-    } else {
-        args.names.iter().map(|n| crate::commands::find(course, n)).collect::<Result<_>>()?
-    };
+    let exercises = course.select(&args.names)?;
     // One exercise gets a stage of its own, so that maintainers (or their
     // helpers) can verify different exercises at once without queueing.
     let stage_name = match exercises.as_slice() {
@@ -66,11 +65,8 @@ pub fn run(course: &Course, args: &VerifyArgs) -> Result<bool> {
         .context("staging a copy of the course")?;
     let compile_options =
         CompileOptions { target_dir: Some(stage.target_dir()), color: false, show_progress: false };
-    let mut run_options = RunOptions::default();
-    if let Some(limit) = args.wall_limit {
-        run_options.wall_limit = limit;
-    }
-    let repeat = args.repeat.max(1);
+    let run_options = args.limits.run_options();
+    let repeat = usize::from(args.repeat.max(1));
 
     let mut problems = 0;
     for exercise in exercises {
@@ -176,7 +172,7 @@ impl Verifier<'_> {
     fn verify(&self) -> Result<usize> {
         let (course, exercise) = (self.course, self.exercise);
         let mut problems = 0;
-        let stub_src = course.root.join(&exercise.dir).join("src");
+        let stub_src = course.root.join(exercise.src());
         let solution_dir = course.root.join(exercise.solution_dir());
         let solution_src = solution_dir.join("src");
 

@@ -52,13 +52,15 @@ pub enum Event {
     InputClosed,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct WatchArgs {
-    /// The exercise to start with; the first one not done when absent.
+    /// The exercise to start with (default: the first one not done).
     pub name: Option<String>,
-    /// Never watch files: check when the learner presses Enter.
+    /// Do not watch files: press Enter to check (where saves go unnoticed).
+    #[arg(long, conflicts_with = "poll")]
     pub manual: bool,
-    /// Compare the files every half second instead of waiting for events.
+    /// Look for changes every 0.5 s instead of waiting for file events.
+    #[arg(long)]
     pub poll: bool,
 }
 
@@ -205,7 +207,7 @@ struct Session<'c> {
 impl Session<'_> {
     /// The watched exercise's `src/`, absolute.
     fn src(&self) -> PathBuf {
-        self.course.root.join(&self.exercise.dir).join("src")
+        self.course.root.join(self.exercise.src())
     }
 
     fn follow(&mut self) {
@@ -223,20 +225,20 @@ impl Session<'_> {
             self.saw_event = false;
             self.suspect = false;
             let args = CheckArgs { name: self.exercise.name.clone(), ..CheckArgs::default() };
-            let passed = match check::run(self.course, &args) {
-                Ok(passed) => passed,
+            let checked = match check::check(self.course, &args) {
+                Ok(checked) => checked,
                 Err(err) => {
                     println!("{} could not check {}: {err:#}", style::red("error:"), self.exercise.name);
                     println!("  fix that, then save or press c to try again");
-                    false
+                    check::Checked { all_passed: false, next: None }
                 }
             };
-            if !passed {
+            if !checked.all_passed {
                 self.next_audit = Instant::now() + AUDIT_EVERY;
                 self.footer();
                 return Ok(Flow::Watching);
             }
-            let Some(next) = State::load(&self.course.root).current(self.course) else {
+            let Some(next) = checked.next.and_then(|name| self.course.find(&name)) else {
                 println!("\n  {}", style::green("that was the whole course. Well done!"));
                 let _ = std::io::stdout().flush();
                 return Ok(Flow::Finished);
@@ -320,7 +322,7 @@ impl Session<'_> {
         for note in self.notes.drain(..) {
             println!("\n  {} {note}", style::yellow("note:"));
         }
-        let src = self.exercise.dir.join("src");
+        let src = self.exercise.src();
         let watching = match self.changes.mode() {
             Mode::Events => format!("watching {}", src.display()),
             Mode::Poll => format!("watching {} (polling)", src.display()),

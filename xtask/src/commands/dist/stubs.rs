@@ -63,7 +63,7 @@ pub fn pristine(course: &Course, exercise: &Exercise) -> Result<Pristine> {
             .with_context(|| format!("reading the pristine stub in {}", snapshot.display()))?;
         return Ok(Pristine { origin: Origin::Snapshot(snapshot), files });
     }
-    let src = exercise.dir.join("src");
+    let src = exercise.src();
     match from_git(&course.root, &src)? {
         GitLookup::Found(files) => Ok(Pristine { origin: Origin::GitHead, files }),
         GitLookup::NotInHead => bail!(

@@ -1,0 +1,18 @@
+//! Platforms without process groups or resource limits: the wall limit
+//! still holds (the child is killed), nothing more.
+
+use std::process::{Child, Command, ExitStatus};
+
+use super::{Exit, Limits};
+
+pub(super) fn contain(_cmd: &mut Command, _limits: &Limits) {}
+
+pub(super) fn kill_group(_child: &Child) {}
+
+pub(super) fn exit_of(status: ExitStatus) -> Exit {
+    match status.code() {
+        Some(0) => Exit::Success,
+        Some(code) => Exit::Code(code),
+        None => Exit::Killed,
+    }
+}
