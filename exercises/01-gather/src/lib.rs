@@ -43,7 +43,11 @@ where
 pub struct JobPanicked {
     /// The name the job was given.
     pub job: String,
-    /// What it panicked with (`panic!("boom")` gives `"boom"`).
+    /// The text it panicked with. `panic!("boom")` gives `"boom"` (its
+    /// payload is a `&'static str`); `panic!("disk {n} is full")` with `n`
+    /// = 7 gives `"disk 7 is full"` (its payload is a `String`). Both kinds
+    /// occur: read both. (A payload that is not text is not tested: say
+    /// what you like.)
     pub message: String,
 }
 
@@ -56,12 +60,14 @@ impl fmt::Display for JobPanicked {
 impl std::error::Error for JobPanicked {}
 
 /// Task 3 · Run **each job as its own task** (`asyncio.create_task`) and
-/// collect one result per job, in input order.
+/// collect one result per job, in input order (not in the order they
+/// finish).
 ///
 /// A spawned task runs even while nobody awaits it, and it may run on any
 /// worker thread: that is why the job must be `Send + 'static`. A job that
 /// panics does not bring the caller down: its `JoinHandle` gives back an
-/// error, which you turn into a [`JobPanicked`] that names the job.
+/// error, which you turn into a [`JobPanicked`] with the job's name and the
+/// panic's text.
 pub async fn spawn_all<F, T>(jobs: Vec<(String, F)>) -> Vec<Result<T, JobPanicked>>
 where
     F: Future<Output = T> + Send + 'static,
@@ -72,7 +78,7 @@ where
 
 /// Task 4 · `gather(..., return_exceptions=True)`: run every job at once and
 /// let **every job run to its end**, failures included; return each job's
-/// `Result` in input order.
+/// `Result` in input order (not in the order they finish).
 ///
 /// One job failing early must not stop or hide the others: jobs of 2 s,
 /// 1 s (fails) and 3 s take 3 s and give back `[Ok, Err, Ok]`.
@@ -84,12 +90,16 @@ where
 }
 
 /// Task 5 · **Fail fast**: run every job at once; if all succeed return
-/// their values in input order; at the first error, return it *at that
-/// instant* and cancel the jobs still running.
+/// their values in input order; at the first error (the first in time, not
+/// in the input), return it *at that instant* and cancel the jobs still
+/// running, at that same instant.
 ///
+/// That must hold for any number of jobs: `futures::future::try_join_all`
+/// does it only up to 30 (above, it looks at the results in input order).
 /// Cancelling a future in Rust means dropping it. A spawned task, though,
 /// keeps running when its `JoinHandle` is dropped: if you spawn, you must
-/// abort what is left (or let a `tokio::task::JoinSet` do it for you).
+/// abort what is left (or let a `tokio::task::JoinSet` do it for you), so
+/// that none of your tasks is alive once `try_all` has returned.
 pub async fn try_all<F, T, E>(jobs: Vec<F>) -> Result<Vec<T>, E>
 where
     F: Future<Output = Result<T, E>> + Send + 'static,

@@ -3,20 +3,29 @@
 //!
 //! Every job sleeps on the paused virtual clock, so "finishes at exactly
 //! 3 s" is an `==` that never flakes. Test names start with the task they
-//! check.
+//! check. Every "in input order" claim is tested with jobs that finish in
+//! another order (A 2 s, B 1 s, C 3 s finish B, A, C; 100 jobs finish ten
+//! by ten, last to first), so an order that is right by luck is not enough.
 
+use std::fmt::Debug;
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
-use checker::{Timeline, assert_elapsed, assert_schedule, check_eq, done, dropped};
+use checker::{
+    Ending, Job, Timeline, assert_elapsed, assert_schedule, check_eq, done, dropped, fmt_duration,
+};
 use gather::{JobPanicked, concurrent, sequential, settle_all, spawn_all, try_all};
 
-/// The three jobs of the spec: A 2 s, B 1 s, C 3 s.
-fn abc(tl: &Timeline) -> Vec<checker::Job<char>> {
+// ---- jobs ---------------------------------------------------------------
+
+/// The three jobs of the spec: A 2 s, B 1 s, C 3 s. They finish B, A, C.
+fn abc(tl: &Timeline) -> Vec<Job<char>> {
     vec![tl.job("A", 2000, 'a'), tl.job("B", 1000, 'b'), tl.job("C", 3000, 'c')]
 }
 
 /// A 2 s and C 3 s succeed; B fails at 1 s.
-fn abc_b_fails(tl: &Timeline) -> Vec<checker::Job<Result<char, String>>> {
+fn abc_b_fails(tl: &Timeline) -> Vec<Job<Result<char, String>>> {
     vec![
         tl.job("A", 2000, Ok('a')),
         tl.job("B", 1000, Err("B failed".to_string())),
@@ -24,8 +33,177 @@ fn abc_b_fails(tl: &Timeline) -> Vec<checker::Job<Result<char, String>>> {
     ]
 }
 
-fn named<T>(jobs: Vec<checker::Job<T>>) -> Vec<(String, checker::Job<T>)> {
-    ["A", "B", "C"].iter().map(|n| n.to_string()).zip(jobs).collect()
+/// Gives the jobs the names A, B, C, ... for `spawn_all`.
+fn named<T>(jobs: Vec<Job<T>>) -> Vec<(String, Job<T>)> {
+    ('A'..).map(|n| n.to_string()).zip(jobs).collect()
+}
+
+/// Puts any future on the timeline as a `Job`, so it fits in one Vec with
+/// the jobs `Timeline::job` makes.
+fn custom<T: 'static>(tl: &Timeline, name: &str, fut: impl Future<Output = T> + Send + 'static) -> Job<T> {
+    let boxed: Pin<Box<dyn Future<Output = T> + Send>> = Box::pin(fut);
+    tl.track(name, boxed)
+}
+
+/// A job that is ready the first time it is polled: no time passes.
+fn ready_job<T: Send + 'static>(tl: &Timeline, name: &str, value: T) -> Job<T> {
+    custom(tl, name, async move { value })
+}
+
+/// A job that never ends.
+fn endless_job<T: Send + 'static>(tl: &Timeline, name: &str) -> Job<T> {
+    custom(tl, name, std::future::pending())
+}
+
+/// A job that panics after `ms` with `panic!("boom")`: its payload is a
+/// `&'static str`.
+fn str_panic_job(tl: &Timeline, name: &str, ms: u64) -> Job<char> {
+    custom(tl, name, async move {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        panic!("boom")
+    })
+}
+
+/// A job that panics after `ms` with `panic!("disk {disk} is full")`, where
+/// `disk` is only known at run time: its payload is a `String`.
+fn string_panic_job(tl: &Timeline, name: &str, ms: u64, disk: u32) -> Job<char> {
+    custom(tl, name, async move {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        panic!("disk {disk} is full")
+    })
+}
+
+/// 100 jobs in ten groups of ten that finish group by group, last group
+/// first: jobs 90–99 at 100 ms, ..., jobs 0–9 at 1 s. Job `i` returns
+/// `value(i)`. The ten of a group end at one instant, in an order nobody
+/// decides, and the results must still be in input order.
+fn finishing_last_to_first<T: Send + 'static>(tl: &Timeline, value: impl Fn(usize) -> T) -> Vec<Job<T>> {
+    (0..100).map(|i| tl.job(format!("job{i}"), (10 - i as u64 / 10) * 100, value(i))).collect()
+}
+
+// ---- checks -------------------------------------------------------------
+
+/// Results must come back in input order. When they do not, say where they
+/// first differ.
+fn check_input_order<T: Debug + PartialEq>(yours: Vec<T>, expected: Vec<T>, what: &str) {
+    if yours == expected {
+        return;
+    }
+    if yours.len() != expected.len() {
+        check_eq(yours, expected, &format!("{what}: one result per job"));
+        return;
+    }
+    let i = yours.iter().zip(&expected).position(|(a, e)| a != e).unwrap_or(0);
+    let mut message = format!(
+        "{what}: the results are not in input order.\n\
+         result {i} should be job {i}'s, {:?}; yours is {:?}.\n\
+         these jobs finish in another order than they were given: were the results collected as the jobs \
+         finished (FuturesUnordered, JoinSet::join_next)? keep each result in its job's slot.",
+        expected[i], yours[i]
+    );
+    if expected.len() <= 10 {
+        message.push_str(&format!("\n  expected: {expected:?}\n  yours:    {yours:?}"));
+    }
+    checker::fail(message)
+}
+
+/// Runs `spawn_all` on jobs one of which panics. If the panic reaches the
+/// caller, say so plainly: otherwise the report would show the job's own
+/// panic, in this file, as if the test had failed there.
+async fn spawn_all_with_a_panic(jobs: Vec<(String, Job<char>)>, who: &str) -> Vec<Result<char, JobPanicked>> {
+    use futures::FutureExt;
+    match std::panic::AssertUnwindSafe(spawn_all(jobs)).catch_unwind().await {
+        Ok(results) => results,
+        Err(payload) => {
+            let text = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied())
+                .unwrap_or("a panic with a non-text payload");
+            checker::fail(format!(
+                "spawn_all panicked when {who} panicked, with: {text}\n\
+                 a job's panic must come back as its JobPanicked, and the caller carries on: \
+                 awaiting a JoinHandle gives Err(JoinError) for a panicked task; do not unwrap it."
+            ))
+        }
+    }
+}
+
+/// Checks `spawn_all`'s results, with a precise word for a wrong name or a
+/// wrong panic message. `payload` says what the panicking job panicked with.
+fn check_spawned(
+    yours: Vec<Result<char, JobPanicked>>,
+    expected: Vec<Result<char, JobPanicked>>,
+    payload: &str,
+    what: &str,
+) {
+    if yours.len() == expected.len() {
+        for (i, (got, want)) in yours.iter().zip(&expected).enumerate() {
+            let (Err(got), Err(want)) = (got, want) else { continue };
+            if got.job != want.job {
+                checker::fail(format!(
+                    "{what}: the JobPanicked of job {i} names {:?}; it must name the job that panicked, {:?}, \
+                     by the name it was given in `jobs`.",
+                    got.job, want.job
+                ));
+            }
+            if got.message != want.message {
+                let mut message = format!(
+                    "{what}: job {} panicked with {payload}; your JobPanicked's message is {:?}, \
+                     it should be the panic's own text, {:?}.\n\
+                     a panic payload is a Box<dyn Any + Send>: panic!(\"boom\") puts a &'static str in it, \
+                     panic!(\"disk {{n}} is full\") a String. read both: downcast_ref::<&str>(), then \
+                     downcast_ref::<String>().",
+                    want.job, got.message, want.message
+                );
+                if got.message.contains("panicked with message") {
+                    message.push_str(
+                        "\nyour message is the JoinError's Display; the panic's text is in its payload: \
+                         err.into_panic().",
+                    );
+                }
+                checker::fail(message);
+            }
+        }
+    }
+    check_eq(yours, expected, what);
+}
+
+/// Checks that each job named in `names` was cancelled (dropped) at
+/// exactly `at_ms`, however far it had got: it may never have been polled.
+fn check_cancelled_at(tl: &Timeline, names: &[String], at_ms: u64, what: &str) {
+    let at = checker::ms(at_ms);
+    let ends: std::collections::HashMap<String, Option<Ending>> =
+        tl.spans().into_iter().map(|s| (s.name, s.fate.ended)).collect();
+    for name in names {
+        let ended = ends.get(name).copied().flatten();
+        let problem = match ended {
+            Some(Ending::Dropped(t)) if t == at => continue,
+            Some(Ending::Dropped(t)) => format!("{name} was cancelled at {}", fmt_duration(t)),
+            Some(Ending::Completed(t)) => format!("{name} ran to completion at {}", fmt_duration(t)),
+            Some(Ending::Panicked(t)) => format!("{name} panicked at {}", fmt_duration(t)),
+            None => format!("{name} was still running when the test looked (is it in a detached task?)"),
+        };
+        checker::fail(format!(
+            "{what}: {problem}; it should have been cancelled (dropped) at {}, when the first error came back.\n\
+             return at the first error and drop every job still running; a spawned job must be aborted.",
+            fmt_duration(at)
+        ));
+    }
+}
+
+/// The instant `try_all` returned at, with words for early and late.
+fn check_returned_at(expected_ms: u64, what: &str, if_late: &str) {
+    let now = checker::elapsed();
+    if now > checker::ms(expected_ms) {
+        checker::fail(format!(
+            "{what}: it returned at {}; it should return at {}, the instant the first error happened.\n\
+             {if_late}",
+            fmt_duration(now),
+            fmt_duration(checker::ms(expected_ms))
+        ));
+    }
+    assert_elapsed(now, expected_ms, what);
 }
 
 // ---- task 1: sequential -------------------------------------------------
@@ -38,7 +216,7 @@ fn sequential_runs_one_after_another() {
         assert_schedule(
             &tl,
             &[done("A", 0, 2000), done("B", 2000, 3000), done("C", 3000, 6000)],
-            "sequential runs each job after the one before it",
+            "sequential runs each job after the one before it, in input order",
         );
         check_eq(results, vec!['a', 'b', 'c'], "sequential returns the results in input order");
         assert_elapsed(checker::elapsed(), 6000, "sequential(A 2 s, B 1 s, C 3 s)");
@@ -48,7 +226,7 @@ fn sequential_runs_one_after_another() {
 #[test]
 fn sequential_of_no_jobs_is_instant() {
     checker::run(async {
-        let results: Vec<char> = sequential(Vec::<checker::Job<char>>::new()).await;
+        let results: Vec<char> = sequential(Vec::<Job<char>>::new()).await;
         check_eq(results, vec![], "no jobs, no results");
         assert_elapsed(checker::elapsed(), 0, "sequential of no jobs");
     });
@@ -75,15 +253,17 @@ fn concurrent_returns_results_in_input_order() {
     checker::run(async {
         let tl = Timeline::new();
         let results = concurrent(abc(&tl)).await;
-        check_eq(
-            tl.completion_order(),
-            vec!["B".to_string(), "A".to_string(), "C".to_string()],
-            "the jobs finish in the order B (1 s), A (2 s), C (3 s)",
-        );
-        check_eq(
+        check_input_order(
             results,
             vec!['a', 'b', 'c'],
-            "concurrent returns results in input order, not in the order the jobs finished",
+            "concurrent(A 2 s, B 1 s, C 3 s) returns A's, B's, C's results",
+        );
+        let tl = Timeline::new();
+        let results = concurrent(finishing_last_to_first(&tl, |i| i)).await;
+        check_input_order(
+            results,
+            (0..100).collect(),
+            "concurrent of 100 jobs that finish ten by ten, last to first",
         );
     });
 }
@@ -111,15 +291,15 @@ fn concurrent_scales_to_a_thousand_jobs() {
         let jobs: Vec<_> = (0..1000).map(|i| tl.job(format!("job{i}"), 1000, i)).collect();
         let results = concurrent(jobs).await;
         assert_elapsed(checker::elapsed(), 1000, "1 000 jobs of 1 s, all at once");
-        check_eq(results, (0..1000).collect::<Vec<_>>(), "1 000 results in input order");
         check_eq(tl.peak(), 1000, "jobs in flight at once");
+        check_eq(results, (0..1000).collect::<Vec<_>>(), "1 000 results in input order");
     });
 }
 
 #[test]
 fn concurrent_of_no_jobs_is_instant() {
     checker::run(async {
-        let results: Vec<char> = concurrent(Vec::<checker::Job<char>>::new()).await;
+        let results: Vec<char> = concurrent(Vec::<Job<char>>::new()).await;
         check_eq(results, vec![], "no jobs, no results");
         assert_elapsed(checker::elapsed(), 0, "concurrent of no jobs");
     });
@@ -169,26 +349,51 @@ fn spawn_all_returns_results_in_input_order() {
     checker::run(async {
         let tl = Timeline::new();
         let results = spawn_all(named(abc(&tl))).await;
-        check_eq(
+        check_input_order(
             results,
             vec![Ok('a'), Ok('b'), Ok('c')],
-            "spawn_all returns one result per job, in input order",
+            "spawn_all(A 2 s, B 1 s, C 3 s) returns A's, B's, C's results",
+        );
+        let tl = Timeline::new();
+        let jobs = finishing_last_to_first(&tl, |i| i).into_iter().enumerate();
+        let results = spawn_all(jobs.map(|(i, job)| (format!("job{i}"), job)).collect()).await;
+        check_input_order(
+            results,
+            (0..100).map(Ok).collect(),
+            "spawn_all of 100 jobs that finish ten by ten, last to first",
         );
     });
 }
 
 #[test]
-fn spawn_all_reports_a_panicking_job_by_name() {
+fn spawn_all_reports_a_str_panic_by_name_and_message() {
     checker::run(async {
         let tl = Timeline::new();
-        let jobs = vec![tl.job("A", 2000, 'a'), tl.panicking_job("B", 1000, "boom"), tl.job("C", 3000, 'c')];
-        let results = spawn_all(named(jobs)).await;
-        check_eq(
+        let jobs = vec![tl.job("A", 2000, 'a'), str_panic_job(&tl, "B", 1000), tl.job("C", 3000, 'c')];
+        let results = spawn_all_with_a_panic(named(jobs), "job B").await;
+        check_spawned(
             results,
             vec![Ok('a'), Err(JobPanicked { job: "B".into(), message: "boom".into() }), Ok('c')],
-            "a job that panics comes back as a JobPanicked that names it; the others are unharmed",
+            "panic!(\"boom\") (a &'static str payload)",
+            "spawn_all: B panics at 1 s; it comes back as a JobPanicked that names it, the others are unharmed",
         );
         assert_elapsed(checker::elapsed(), 3000, "spawn_all with B panicking at 1 s");
+    });
+}
+
+#[test]
+fn spawn_all_reports_a_string_panic_by_name_and_message() {
+    checker::run(async {
+        let tl = Timeline::new();
+        let jobs = vec![string_panic_job(&tl, "A", 2000, 7), tl.job("B", 1000, 'b'), tl.job("C", 3000, 'c')];
+        let results = spawn_all_with_a_panic(named(jobs), "job A").await;
+        check_spawned(
+            results,
+            vec![Err(JobPanicked { job: "A".into(), message: "disk 7 is full".into() }), Ok('b'), Ok('c')],
+            "panic!(\"disk {disk} is full\") (a String payload)",
+            "spawn_all: A panics at 2 s; it comes back as a JobPanicked that names it, the others are unharmed",
+        );
+        assert_elapsed(checker::elapsed(), 3000, "spawn_all with A panicking at 2 s");
     });
 }
 
@@ -201,6 +406,15 @@ fn spawn_all_scales_to_a_thousand_jobs() {
         let results = spawn_all(jobs).await;
         assert_elapsed(checker::elapsed(), 1000, "1 000 spawned jobs of 1 s");
         check_eq(results, (0..1000).map(Ok).collect::<Vec<_>>(), "1 000 results in input order");
+    });
+}
+
+#[test]
+fn spawn_all_of_no_jobs_is_instant() {
+    checker::run(async {
+        let results: Vec<Result<char, JobPanicked>> = spawn_all(Vec::<(String, Job<char>)>::new()).await;
+        check_eq(results, vec![], "no jobs, no results");
+        assert_elapsed(checker::elapsed(), 0, "spawn_all of no jobs");
     });
 }
 
@@ -219,16 +433,52 @@ fn settle_all_runs_every_job_to_its_end() {
         check_eq(
             results,
             vec![Ok('a'), Err("B failed".to_string()), Ok('c')],
-            "settle_all returns every job's result, failures included, in input order",
+            "settle_all returns every job's result, failures included",
         );
         assert_elapsed(checker::elapsed(), 3000, "settle_all takes as long as its longest job");
+    });
+}
+
+#[test]
+fn settle_all_returns_results_in_input_order() {
+    checker::run(async {
+        // Every third job fails: Ok and Err both keep their job's place.
+        let outcome = |i: usize| if i % 3 == 1 { Err(format!("job{i} failed")) } else { Ok(i) };
+        let tl = Timeline::new();
+        let results = settle_all(finishing_last_to_first(&tl, outcome)).await;
+        check_input_order(
+            results,
+            (0..100).map(outcome).collect(),
+            "settle_all of 100 jobs that finish ten by ten, last to first, every third one failing",
+        );
+    });
+}
+
+#[test]
+fn settle_all_scales_to_a_thousand_jobs() {
+    checker::run(async {
+        let outcome = |i: u32| if i.is_multiple_of(10) { Err(i) } else { Ok(i) };
+        let tl = Timeline::new();
+        let jobs: Vec<_> = (0..1000).map(|i| tl.job(format!("job{i}"), 1000, outcome(i))).collect();
+        let results = settle_all(jobs).await;
+        assert_elapsed(checker::elapsed(), 1000, "1 000 jobs of 1 s, one in ten failing, all at once");
+        check_eq(results, (0..1000).map(outcome).collect::<Vec<_>>(), "1 000 results in input order");
+    });
+}
+
+#[test]
+fn settle_all_of_no_jobs_is_instant() {
+    checker::run(async {
+        let results: Vec<Result<char, String>> = settle_all(Vec::<Job<Result<char, String>>>::new()).await;
+        check_eq(results, vec![], "no jobs, no results");
+        assert_elapsed(checker::elapsed(), 0, "settle_all of no jobs");
     });
 }
 
 // ---- task 5: try_all ----------------------------------------------------
 
 #[test]
-fn try_all_returns_every_value_when_all_succeed() {
+fn try_all_returns_every_value_in_input_order_when_all_succeed() {
     checker::run(async {
         let tl = Timeline::new();
         let jobs = vec![
@@ -237,8 +487,23 @@ fn try_all_returns_every_value_when_all_succeed() {
             tl.job("C", 3000, Ok::<_, String>('c')),
         ];
         let results = try_all(jobs).await;
-        check_eq(results, Ok(vec!['a', 'b', 'c']), "try_all returns every value, in input order");
         assert_elapsed(checker::elapsed(), 3000, "try_all with no failure takes as long as its longest job");
+        let results =
+            results.unwrap_or_else(|e| checker::fail(format!("try_all returned Err({e:?}); no job failed")));
+        check_input_order(
+            results,
+            vec!['a', 'b', 'c'],
+            "try_all(A 2 s, B 1 s, C 3 s) returns A's, B's, C's values",
+        );
+        let tl = Timeline::new();
+        let results = try_all(finishing_last_to_first(&tl, Ok::<_, String>)).await;
+        let results =
+            results.unwrap_or_else(|e| checker::fail(format!("try_all returned Err({e:?}); no job failed")));
+        check_input_order(
+            results,
+            (0..100).collect(),
+            "try_all of 100 jobs that finish ten by ten, last to first",
+        );
     });
 }
 
@@ -247,8 +512,37 @@ fn try_all_fails_fast_at_the_first_error() {
     checker::run(async {
         let tl = Timeline::new();
         let result = try_all(abc_b_fails(&tl)).await;
-        check_eq(result, Err("B failed".to_string()), "try_all returns the first error");
-        assert_elapsed(checker::elapsed(), 1000, "try_all returns the instant B fails");
+        check_returned_at(
+            1000,
+            "try_all(A 2 s, B fails at 1 s, C 3 s)",
+            "did it wait for the other jobs (or for A, before it looked at B) before it saw B's error?",
+        );
+        check_eq(result, Err("B failed".to_string()), "try_all returns B's error");
+    });
+}
+
+#[test]
+fn try_all_returns_the_error_that_happens_first() {
+    checker::run(async {
+        // A fails at 2 s, B at 1 s: B's error comes first in time, A's first in the input.
+        let tl = Timeline::new();
+        let jobs = vec![
+            tl.job("A", 2000, Err("A failed".to_string())),
+            tl.job("B", 1000, Err("B failed".to_string())),
+            tl.job("C", 3000, Ok('c')),
+        ];
+        let result = try_all(jobs).await;
+        check_eq(
+            result,
+            Err("B failed".to_string()),
+            "try_all(A fails at 2 s, B fails at 1 s, C 3 s) returns the error that happened first, B's, \
+             not the first one in input order",
+        );
+        check_returned_at(
+            1000,
+            "try_all(A fails at 2 s, B fails at 1 s, C 3 s)",
+            "did it wait for A, the first job in the input, before it looked at the others?",
+        );
     });
 }
 
@@ -269,10 +563,104 @@ fn try_all_cancels_the_other_jobs_at_once() {
 }
 
 #[test]
+fn try_all_leaves_no_task_running() {
+    checker::run(async {
+        let tl = Timeline::new();
+        let _ = try_all(abc_b_fails(&tl)).await;
+        checker::assert_live_tasks(
+            0,
+            "tasks alive once try_all has returned B's error at 1 s (A and C must be cancelled)",
+        )
+        .await;
+    });
+}
+
+#[test]
+fn try_all_does_not_wait_for_a_job_that_never_ends() {
+    checker::run(async {
+        let tl = Timeline::new();
+        let jobs = vec![
+            tl.job("A", 2000, Ok('a')),
+            tl.job("B", 1000, Err("B failed".to_string())),
+            endless_job(&tl, "C"),
+        ];
+        let result = checker::within(
+            Duration::from_secs(60),
+            "try_all(A 2 s, B fails at 1 s, C never ends)",
+            "does it wait for every job to end before it looks at the errors? it must return at B's error, at 1 s.",
+            try_all(jobs),
+        )
+        .await;
+        check_eq(result, Err("B failed".to_string()), "try_all returns B's error");
+        check_returned_at(
+            1000,
+            "try_all(A 2 s, B fails at 1 s, C never ends)",
+            "did it wait for A, the first job in the input, before it looked at B?",
+        );
+        // Let the runtime finish what it was told to cancel; a job left
+        // running in a detached task shows up as still running.
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        check_cancelled_at(
+            &tl,
+            &["A".into(), "C".into()],
+            1000,
+            "try_all(A 2 s, B fails at 1 s, C never ends)",
+        );
+    });
+}
+
+#[test]
+fn try_all_fails_at_once_when_a_job_fails_at_once() {
+    checker::run(async {
+        let tl = Timeline::new();
+        let jobs = vec![
+            tl.job("A", 2000, Ok('a')),
+            tl.job("C", 3000, Ok('c')),
+            ready_job(&tl, "B", Err("B failed".to_string())),
+        ];
+        let result = try_all(jobs).await;
+        check_eq(result, Err("B failed".to_string()), "try_all returns B's error");
+        check_returned_at(0, "try_all(A 2 s, C 3 s, B fails at once)", "B's error was there at 0 s.");
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        check_cancelled_at(&tl, &["A".into(), "C".into()], 0, "try_all(A 2 s, C 3 s, B fails at once)");
+    });
+}
+
+#[test]
+fn try_all_scales_to_a_thousand_jobs() {
+    checker::run(async {
+        let tl = Timeline::new();
+        let jobs: Vec<_> = (0..1000).map(|i| tl.job(format!("job{i}"), 1000, Ok::<_, String>(i))).collect();
+        let results = try_all(jobs).await;
+        assert_elapsed(checker::elapsed(), 1000, "1 000 jobs of 1 s, all at once");
+        check_eq(results, Ok((0..1000).collect::<Vec<_>>()), "1 000 values in input order");
+
+        // Job 500 of 1 000 fails at 1.5 s (500 ms into this run): the other 999 are cancelled then.
+        let tl = Timeline::new();
+        let jobs: Vec<_> = (0..1000)
+            .map(|i| match i {
+                500 => tl.job(format!("job{i}"), 500, Err(format!("job{i} failed"))),
+                _ => tl.job(format!("job{i}"), 1000, Ok(i)),
+            })
+            .collect();
+        let result = try_all(jobs).await;
+        check_eq(result, Err("job500 failed".to_string()), "try_all of 1 000 jobs returns job500's error");
+        check_returned_at(
+            1500,
+            "try_all of 1 000 jobs, job500 failing at 1.5 s",
+            "did it look at the results in input order, so that job500's error waited for jobs 0-499? \
+             try_join_all does, above 30 jobs; so do FuturesOrdered and a loop over the handles.",
+        );
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let others: Vec<String> = (0..1000).filter(|&i| i != 500).map(|i| format!("job{i}")).collect();
+        check_cancelled_at(&tl, &others, 1500, "try_all of 1 000 jobs, job500 failing at 1.5 s");
+    });
+}
+
+#[test]
 fn try_all_of_no_jobs_is_ok_and_instant() {
     checker::run(async {
-        let result: Result<Vec<char>, String> =
-            try_all(Vec::<checker::Job<Result<char, String>>>::new()).await;
+        let result: Result<Vec<char>, String> = try_all(Vec::<Job<Result<char, String>>>::new()).await;
         check_eq(result, Ok(vec![]), "no jobs, no error");
         assert_elapsed(checker::elapsed(), 0, "try_all of no jobs");
     });

@@ -38,14 +38,18 @@ pub struct Backoff {
 impl Backoff {
     /// Task 1 · The wait before retry number `retry`: `initial ×
     /// factor^(retry − 1)`, capped at `max_delay`. The first retry is 1;
-    /// `delay(0)` is zero, since the first attempt is not a retry.
+    /// `delay(0)` is zero, since the first attempt is not a retry. The cap
+    /// holds for the first retry too: an `initial` over `max_delay` waits
+    /// `max_delay`.
     ///
     /// Use **integer arithmetic only**. `Duration` times a `u32` is exact;
     /// a detour through `f64` is not: 100 ms × 3^16 comes back a few
     /// nanoseconds off, and on a clock exact to the millisecond that shows.
-    /// And big retry numbers must not overflow: `delay(u32::MAX)` is
+    /// And big numbers must not overflow: `delay(u32::MAX)` is
     /// `max_delay`, not a panic (`saturating_mul` never overflows, and once
-    /// the delay reaches the cap it can stop growing).
+    /// the delay reaches the cap it can stop growing). With `initial` or
+    /// `max_delay` at `Duration::MAX`, or a factor of `u32::MAX`, the delay
+    /// is exact while it fits in a `Duration`, and `max_delay` after that.
     pub fn delay(&self, retry: u32) -> Duration {
         todo!("task 1 (delay)")
     }
@@ -139,7 +143,8 @@ impl<E: fmt::Debug + fmt::Display> std::error::Error for RetryError<E> {}
 ///   [`RetryError::Exhausted`] and the last error, **at once**: there is no
 ///   retry left to wait for, so don't sleep after the last attempt.
 /// - `max_attempts == 0` is [`RetryError::NoAttempts`], returned at once
-///   without calling `op`.
+///   without calling `op`. In every function of this file that check comes
+///   before anything else (the deadline, the random source).
 ///
 /// `op` is a closure that makes a *new* future for each attempt: a future
 /// can only be awaited once, so a retry needs a fresh one.
@@ -160,6 +165,13 @@ where
 /// next time. If the last attempt was cut, the error is
 /// `Exhausted { last: AttemptError::TimedOut(limit), .. }`. Cutting means
 /// *dropping* the attempt's future: `tokio::time::timeout` does it for you.
+///
+/// An attempt that ends exactly at `limit` did not run *longer*: it is in
+/// time and keeps its result, every time (a ready attempt passes even a
+/// limit of zero). `tokio::time::timeout` polls the attempt before its
+/// timer; a `select!` against a sleep needs `biased;` with the attempt
+/// first, or tokio picks a branch at random. A `limit` of `Duration::MAX`
+/// cuts nothing and must not overflow.
 pub async fn with_attempt_timeout<T, E, F, Fut>(
     policy: Backoff,
     limit: Duration,
@@ -176,9 +188,15 @@ where
 /// wait that would end past it**. When the next wait would, give up at
 /// once with [`RetryError::Deadline`] and the last error.
 ///
-/// A wait that ends exactly at the deadline is allowed. Measure from
-/// `Instant::now()` after the failed attempt: attempts take time too. If
-/// the attempts run out first, that is still `Exhausted`.
+/// A wait that ends exactly at the deadline is allowed (a 0 ms wait with
+/// 0 ms left too). Measure from `Instant::now()` after the failed attempt:
+/// attempts take time too. If the attempts run out first, that is still
+/// `Exhausted`, even when the next wait would also have ended past the
+/// deadline. The deadline governs waits only: the first attempt needs no
+/// wait, so it runs even if the deadline has passed. A wait too long to add
+/// to `now` (a delay of `Duration::MAX`) ends past any deadline: give up,
+/// don't panic (`Instant + Duration` panics on overflow; `checked_add`
+/// does not).
 pub async fn with_deadline<T, E, F, Fut>(
     policy: Backoff,
     deadline: Instant,
@@ -199,7 +217,8 @@ where
 /// all retry at the same instants too, in waves. Jitter spreads them out.
 /// The random source is passed in, so a test can supply the numbers and the
 /// schedule stays exact. Trust it for randomness, not for the policy: if it
-/// picks more than the delay it was given, wait the delay.
+/// picks more than the delay it was given, wait the delay. Ask it once per
+/// retry: never before the first attempt, never after the last.
 pub async fn with_jitter<T, E, F, Fut, R>(policy: Backoff, random: R, op: F) -> Result<T, RetryError<E>>
 where
     F: FnMut() -> Fut,

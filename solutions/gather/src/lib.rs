@@ -4,7 +4,9 @@ use std::any::Any;
 use std::fmt;
 use std::future::Future;
 
-use futures::future::{join_all, try_join_all};
+use futures::StreamExt;
+use futures::future::join_all;
+use futures::stream::FuturesUnordered;
 
 /// Task 1: a plain loop; each `.await` waits for its job before the next
 /// one is even polled.
@@ -83,13 +85,26 @@ where
     join_all(jobs).await
 }
 
-/// Task 5: `try_join_all` returns at the first `Err` and drops the other
-/// futures then: dropping a future is how Rust cancels it.
+/// Task 5: a `FuturesUnordered` polls every job on this task and hands
+/// back each output the moment it is ready, so the first `Err` is seen at
+/// the instant it happens; the index puts each value back in its slot. The
+/// `?` returns at once, and returning drops `running` with every job still
+/// in it: dropping a future is how Rust cancels it.
+///
+/// Not `try_join_all`: above 30 futures it collects through a
+/// `FuturesOrdered`, which sees an error only once every job before it in
+/// the input is done (futures-rs issue #2866).
 pub async fn try_all<F, T, E>(jobs: Vec<F>) -> Result<Vec<T>, E>
 where
     F: Future<Output = Result<T, E>> + Send + 'static,
     T: Send + 'static,
     E: Send + 'static,
 {
-    try_join_all(jobs).await
+    let mut slots: Vec<Option<T>> = jobs.iter().map(|_| None).collect();
+    let mut running: FuturesUnordered<_> =
+        jobs.into_iter().enumerate().map(|(i, job)| async move { (i, job.await) }).collect();
+    while let Some((i, result)) = running.next().await {
+        slots[i] = Some(result?);
+    }
+    Ok(slots.into_iter().map(|value| value.expect("every job has finished")).collect())
 }
