@@ -64,6 +64,10 @@ impl Answers {
         let strays = all_files(&solution_dir.join("mutants"))?
             .into_iter()
             .filter(|p| p.extension().is_none_or(|e| e != "patch"))
+            // A note for maintainers is not a stray copy.
+            .filter(|p| {
+                p.file_name().is_some_and(|n| n != "README.md" && !n.to_string_lossy().starts_with('.'))
+            })
             .collect();
         Ok(Answers { solution, alternatives, mutants, strays })
     }

@@ -7,6 +7,7 @@ pub mod grade;
 pub mod hint;
 pub mod list;
 pub mod mutant;
+pub mod new;
 pub mod reset;
 pub mod status;
 pub mod tryout;

@@ -10,8 +10,8 @@ mod commands;
 mod compile;
 mod course;
 mod evaluate;
-mod limits;
 mod grading;
+mod limits;
 mod model;
 mod process;
 mod report;
@@ -34,6 +34,7 @@ use crate::commands::dist::{DistArgs, edition};
 use crate::commands::grade::GradeArgs;
 use crate::commands::hint::HintArgs;
 use crate::commands::mutant::MutantArgs;
+use crate::commands::new::NewArgs;
 use crate::commands::reset::ResetArgs;
 use crate::commands::tryout::TryArgs;
 use crate::commands::verify::VerifyArgs;
@@ -77,6 +78,8 @@ enum Command {
     Reset(ResetArgs),
     /// Write the student edition to DIR: exercises as stubs, no solutions, no mutants.
     Dist(DistArgs),
+    /// Scaffold a new exercise (a draft) and its solution, wired to one test file.
+    New(NewArgs),
 }
 
 fn main() -> ExitCode {
@@ -105,7 +108,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             "check --solution",
             &format!("check your own code with: cargo xtask check {name} · stuck? cargo xtask hint {name}"),
         )?,
-        Some(Command::Verify(_) | Command::Mutant(_) | Command::Try(_)) => {
+        Some(Command::Verify(_) | Command::Mutant(_) | Command::Try(_) | Command::New(_)) => {
             edition::require_solutions(&course, "verify", "check your own code with: cargo xtask check NAME")?
         }
         Some(Command::GradescopeBundle(_)) => edition::require_solutions(
@@ -120,7 +123,9 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         Some(Command::List) => commands::list::run(&course),
         Some(Command::Check(args)) => commands::check::run(&course, &args),
         Some(Command::Watch(args)) => commands::watch::run(&course, &args),
-        Some(Command::Hint(args)) => commands::hint::run(&course, &args.name, args.level, args.task.as_deref()),
+        Some(Command::Hint(args)) => {
+            commands::hint::run(&course, &args.name, args.level, args.task.as_deref())
+        }
         Some(Command::Grade(args)) => commands::grade::run(&course, &args),
         Some(Command::GradescopeBundle(args)) => commands::bundle::run(&course, &args),
         Some(Command::Verify(args)) => commands::verify::run(&course, &args),
@@ -128,5 +133,6 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         Some(Command::Mutant(args)) => commands::mutant::run(&course, &args),
         Some(Command::Reset(args)) => commands::reset::run(&course, &args),
         Some(Command::Dist(args)) => commands::dist::run(&course, &args),
+        Some(Command::New(args)) => commands::new::run(&course, &args),
     }
 }

@@ -18,7 +18,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-
 /// A synced copy of the course, held under an exclusive lock: two grades
 /// of one course at once take turns instead of overwriting each other.
 #[derive(Debug)]

@@ -265,3 +265,52 @@ fn status_points_at_the_first_unfinished_task() {
         .success()
         .stdout(contains("task 2    later: not written yet"));
 }
+
+/// A maintainer's first step: the scaffold is a draft that verify passes,
+/// built the way every exercise is (stub fails, solution passes).
+#[test]
+fn new_scaffolds_an_exercise_that_verify_passes() {
+    let course = Fixture::copy("course");
+    course
+        .xtask()
+        .args(["new", "demo"])
+        .assert()
+        .success()
+        .stdout(contains("created exercises/06-demo/ and solutions/demo/"));
+    for file in [
+        "exercises/06-demo/README.md",
+        "exercises/06-demo/exercise.toml",
+        "exercises/06-demo/src/lib.rs",
+        "exercises/06-demo/tests/demo.rs",
+        "solutions/demo/Cargo.toml",
+        "solutions/demo/src/lib.rs",
+    ] {
+        assert!(course.dir.join(file).is_file(), "{file} was not written");
+    }
+    let readme = std::fs::read_to_string(course.dir.join("exercises/06-demo/README.md")).unwrap();
+    for section in
+        ["## Concept", "## Your task", "## Break it", "## Explain it", "## Pitfalls", "## Mastery check"]
+    {
+        assert!(readme.contains(section), "README lacks {section}");
+    }
+    course
+        .xtask()
+        .args(["verify", "demo", "--repeat", "1"])
+        .assert()
+        .success()
+        .stdout(contains("✔ stub: all 1 tests fail"))
+        .stdout(contains("✔ solution: all 1 tests pass"))
+        .stdout(contains("(a draft: not counted as a problem yet)"));
+    course
+        .xtask()
+        .args(["new", "demo"])
+        .assert()
+        .code(2)
+        .stderr(contains("there is already an exercise 'demo'"));
+    course
+        .xtask()
+        .args(["new", "Bad_Name"])
+        .assert()
+        .code(2)
+        .stderr(contains("lowercase words joined by dashes"));
+}

@@ -9,11 +9,11 @@ use crate::commands::find;
 use crate::compile::CompileOptions;
 use crate::course::Course;
 use crate::evaluate::{Site, evaluate};
+use crate::grading::{GradeReport, GradedExercise};
+use crate::limits::LimitArgs;
 use crate::model::ExerciseResult;
 use crate::model::Kind;
-use crate::grading::{GradeReport, GradedExercise};
 use crate::report::{self, Format, human};
-use crate::limits::LimitArgs;
 use crate::state::{State, Status};
 use crate::style;
 

@@ -124,6 +124,9 @@ impl Edition {
                 edition.files.insert(name.into(), content);
             }
         }
+        // A draft exercise is still being written: it stays behind.
+        let drafts: Vec<&Path> =
+            course.exercises.iter().filter(|e| e.draft).map(|e| e.dir.as_path()).collect();
         for name in DIRS {
             let dir = root.join(name);
             if !dir.is_dir() {
@@ -131,11 +134,13 @@ impl Edition {
             }
             let files = stage::collect(&dir, &|rel: &Path| {
                 let in_course = Path::new(name).join(rel);
-                in_course == Path::new(XTASK_TESTS) || (dir.join(rel).is_dir() && rel.ends_with("target"))
+                in_course == Path::new(XTASK_TESTS)
+                    || drafts.iter().any(|d| in_course.starts_with(d))
+                    || (dir.join(rel).is_dir() && rel.ends_with("target"))
             })?;
             edition.add_dir(Path::new(name), files);
         }
-        for exercise in &course.exercises {
+        for exercise in course.exercises.iter().filter(|e| !e.draft) {
             let src = root.join(exercise.src());
             let files =
                 stage::collect(&src, &|_| false).with_context(|| format!("reading {}", src.display()))?;
@@ -228,7 +233,12 @@ impl Edition {
 /// instructor sees the solutions stayed behind.
 fn left_out(course: &Course) -> Vec<String> {
     let root = &course.root;
-    let mut out = Vec::new();
+    let mut out: Vec<String> = course
+        .exercises
+        .iter()
+        .filter(|e| e.draft)
+        .map(|e| format!("{}/ (a draft)", e.dir.display()))
+        .collect();
     let solutions = root.join(edition::SOLUTIONS);
     if solutions.is_dir() {
         let count = |path: &Path| fs::read_dir(path).map(|d| d.flatten().count()).unwrap_or(0);

@@ -18,11 +18,10 @@ use crate::compile::CompileOptions;
 use crate::course::{Course, Exercise};
 use crate::evaluate::{Site, evaluate};
 use crate::grading::{GradeReport, GradedExercise};
-use crate::report::{self, Format};
 use crate::limits::LimitArgs;
+use crate::report::{self, Format};
 use crate::stage::Stage;
 use crate::submission::{Provided, Submission};
-
 
 /// `cargo xtask grade [--submission DIR | --solutions] [--format F] [-o FILE] [EXERCISE...]`.
 #[derive(Debug, Clone, clap::Args)]
