@@ -34,13 +34,17 @@ impl std::error::Error for TimedOut {}
 ///
 /// The rules are tokio's, and the tests pin them down:
 /// - a job that ends at the very instant the limit runs out is in time
-///   (the job is polled before the clock is looked at);
+///   (the job is polled before the clock is looked at), every time: the
+///   tests stage that tie 32 times;
 /// - so even a limit of zero returns a value that is ready at once;
-/// - a limit too large to add to the current instant (`Duration::MAX`)
-///   means "no limit"; it must not overflow or panic.
+/// - a limit too large to add to the current instant (`Duration::MAX`,
+///   `Duration::from_secs(u64::MAX)`) means "no limit", as does any other
+///   huge limit; nothing may overflow or panic.
 ///
 /// Cancelling a future in Rust means dropping it: if you keep ownership of
-/// the job, the job goes away when you return. A spawned task would not.
+/// the job, the job goes away when you return, and the tests check that it
+/// is gone the moment `with_timeout` returns its error. A spawned task
+/// would not be (and `abort()` only takes effect later).
 pub async fn with_timeout<F: Future>(limit: Duration, job: F) -> Result<F::Output, TimedOut> {
     todo!("task 1 (with_timeout)")
 }
@@ -60,9 +64,15 @@ pub struct Summary<T, E> {
 /// into those that succeeded, failed (and why), or timed out.
 ///
 /// Jobs of 1 s (ok), 2 s (fails), 5 s and 4 s under a limit of 3 s: A
-/// succeeds, B fails, C and D time out at 3 s, and the whole call takes
-/// 3 s. If every job fits, it takes as long as the longest job, not the
-/// limit: elapsed = min(limit, longest job).
+/// succeeds, B fails, C and D time out at 3 s (cancelled before this
+/// returns), and the whole call takes 3 s. If every job fits, it takes as
+/// long as the longest job, not the limit: elapsed = min(limit, longest
+/// job).
+///
+/// Each list is in input order, whatever order the jobs ended in. The limit
+/// follows [`with_timeout`]'s rules: under a limit of zero a job that is
+/// ready at once still counts as succeeded or failed; a huge limit
+/// (`Duration::MAX`) is no limit.
 pub async fn summarize<F, T, E>(jobs: Vec<(String, F)>, limit: Duration) -> Summary<T, E>
 where
     F: Future<Output = Result<T, E>>,
@@ -92,9 +102,12 @@ impl std::error::Error for DeadlineExceeded {}
 /// from the call.
 ///
 /// Steps of 2 s, 2 s and 2 s under a deadline of 5 s fail at exactly 5 s,
-/// during the third step, which is cancelled then and named in the error;
-/// later steps never start. A step that ends exactly at the deadline is in
-/// time, as in task 1. `total = Duration::MAX` means no deadline, and must
+/// during the third step, which is cancelled then (before this returns)
+/// and named in the error; later steps never start. The error's `deadline`
+/// is `total`. A step that ends exactly at the deadline is in time, as in
+/// task 1. With 0 ms left, a step is still polled once: one that is ready
+/// at once is in time, the first that is not fails at once. `total =
+/// Duration::MAX` (or any other huge total) means no deadline, and must
 /// not overflow.
 ///
 /// The trap: giving each step `total` of its own. Keep one clock.
