@@ -15,15 +15,17 @@ use std::fmt;
 use std::future::Future;
 
 /// A limit no semaphore can enforce. Every function of this exercise checks
-/// `k` first and returns this error **at once**, before any job runs.
+/// `k` **first**, before it looks at anything else (even an empty list of
+/// jobs), and returns this error **at once**, before any job runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LimitError {
     /// `k = 0`: no job could ever get a permit, so every job would wait
     /// forever. A deadlock is the worst way to report a typo.
     Zero,
-    /// More permits than a tokio `Semaphore` can hold
-    /// (`tokio::sync::Semaphore::MAX_PERMITS`): `Semaphore::new` would
-    /// panic. Carries the `k` that was asked for.
+    /// More permits than a tokio `Semaphore` can hold: `k` *above*
+    /// `tokio::sync::Semaphore::MAX_PERMITS`, where `Semaphore::new` would
+    /// panic (`MAX_PERMITS` itself is a fine limit). Carries the `k` that
+    /// was asked for.
     TooLarge(usize),
 }
 
@@ -47,13 +49,15 @@ impl std::error::Error for LimitError {}
 ///
 /// 50 jobs of 1 s with `k = 5` take 10 s: five start at 0 s, five more at
 /// 1 s, and so on. Jobs are admitted **first come, first served**: with
-/// `k = 2`, jobs of 3, 1, 1, 2 and 1 s start at 0, 0, 1, 2 and 3 s.
+/// `k = 2`, jobs of 3, 1, 1, 2 and 1 s start at 0, 0, 1, 2 and 3 s. The
+/// results are in input order whatever order the jobs finish in.
 ///
-/// Build a `tokio::sync::Semaphore` of `k` permits; wrap each job in an
-/// `async` block that acquires a permit, keeps it while the job runs, and
-/// lets it go when the job is done; run the wrapped jobs together as in
-/// 01-gather. `k = 0` or `k` above `Semaphore::MAX_PERMITS` is a
-/// [`LimitError`], returned at once.
+/// The way this exercise teaches: build a `tokio::sync::Semaphore` of `k`
+/// permits; wrap each job in an `async` block that acquires a permit, keeps
+/// it while the job runs, and lets it go when the job is done; run the
+/// wrapped jobs together as in 01-gather. (The tests grade the behaviour,
+/// not the tool.) `k = 0` or `k` above `Semaphore::MAX_PERMITS` is a
+/// [`LimitError`], returned at once; `k = MAX_PERMITS` is accepted.
 pub async fn run_limited<F, T>(jobs: Vec<F>, k: usize) -> Result<Vec<T>, LimitError>
 where
     F: Future<Output = T>,
@@ -75,7 +79,10 @@ pub enum JobError<E> {
     Panicked {
         /// The name the job was given.
         job: String,
-        /// What it panicked with (`panic!("boom")` gives `"boom"`).
+        /// The text it panicked with. Both kinds of payload occur:
+        /// `panic!("boom")` carries a `&'static str` and gives `"boom"`,
+        /// `panic!("disk {n} is full")` carries a `String` and gives
+        /// `"disk 7 is full"`. [`panic_message`] reads both.
         message: String,
     },
 }
@@ -92,7 +99,8 @@ impl<E: fmt::Display> fmt::Display for JobError<E> {
 impl<E: fmt::Debug + fmt::Display> std::error::Error for JobError<E> {}
 
 /// Given (you wrote it in 01-gather): the text of a panic payload, as
-/// `JoinError::into_panic` hands it over.
+/// `JoinError::into_panic` hands it over: a `String` (`panic!("{x}")`) or a
+/// `&'static str` (`panic!("boom")`).
 pub fn panic_message(payload: Box<dyn Any + Send>) -> String {
     match payload.downcast::<String>() {
         Ok(s) => *s,
@@ -104,7 +112,7 @@ pub fn panic_message(payload: Box<dyn Any + Send>) -> String {
 }
 
 /// Task 2 · Run **each job as its own task**, at most `k` at once, and
-/// return one result per job in input order.
+/// return one result per job in input order, whatever order they finish in.
 ///
 /// A job that returns `Err` comes back as [`JobError::Failed`], one that
 /// panics as [`JobError::Panicked`], both naming the job. Either way its
@@ -115,8 +123,10 @@ pub fn panic_message(payload: Box<dyn Any + Send>) -> String {
 /// A permit borrowed from a local semaphore cannot move into a spawned
 /// task (`'static`): put the semaphore in an `Arc` and use
 /// `acquire_owned`. Where you wait for the permit matters too: wait
-/// *before* you spawn, and jobs are admitted in input order and no more
-/// than `k` tasks exist at once. Same [`LimitError`] rules as task 1.
+/// *before* you spawn, and jobs are admitted in input order and **no more
+/// than `k` tasks exist at once** (the tests count live tasks with tokio's
+/// runtime metrics: a task that waits for its permit inside counts). Same
+/// [`LimitError`] rules as task 1.
 pub async fn spawn_limited<F, T, E>(
     jobs: Vec<(String, F)>,
     k: usize,
@@ -143,7 +153,8 @@ pub struct Limiter {
 }
 
 impl Limiter {
-    /// A limiter of `k` permits. Same [`LimitError`] rules as task 1.
+    /// A limiter of `k` permits. Same [`LimitError`] rules as task 1
+    /// (`k = MAX_PERMITS` is accepted).
     pub fn new(k: usize) -> Result<Limiter, LimitError> {
         todo!("task 3 (Limiter::new)")
     }
@@ -156,7 +167,9 @@ impl Limiter {
         todo!("task 3 (Limiter::run)")
     }
 
-    /// Permits free right now (`Semaphore::available_permits`).
+    /// Permits free right now (`Semaphore::available_permits`): `k` minus
+    /// the runs that hold one. A run still waiting for a permit holds none,
+    /// so this never goes below 0.
     pub fn available(&self) -> usize {
         todo!("task 3 (Limiter::available)")
     }
