@@ -8,24 +8,22 @@
 //! handler, when Ctrl-C, a hang-up or a kill ends the process.
 
 use std::io::{IsTerminal, Write};
-use std::mem::MaybeUninit;
-use std::sync::OnceLock;
 
 use anyhow::{Context, Result};
-
-/// The settings to give back, for the signal handler, which can reach
-/// nothing else. Set once, before the first change.
-static ORIGINAL: OnceLock<libc::termios> = OnceLock::new();
+use rustix::termios::{self, LocalModes, OptionalActions, SpecialCodeIndex, Termios};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+use signal_hook::iterator::{Handle, Signals};
 
 /// Signals that end the process and must not leave the terminal without
 /// echo.
-const FATAL: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+const FATAL: [i32; 4] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT];
 
 /// Single-key input on stdin while alive. Drop it to give the terminal
 /// back.
 pub struct RawMode {
-    original: libc::termios,
-    previous_handlers: Vec<(libc::c_int, libc::sigaction)>,
+    original: Termios,
+    /// Stops the thread that restores the terminal on a fatal signal.
+    signals: Handle,
 }
 
 impl std::fmt::Debug for RawMode {
@@ -38,73 +36,43 @@ impl RawMode {
     /// Turns off line editing and echo when stdin is a terminal; `None`
     /// when it is not (a pipe reads lines instead).
     pub fn enable() -> Result<Option<RawMode>> {
-        if !std::io::stdin().is_terminal() {
+        let stdin = std::io::stdin();
+        if !stdin.is_terminal() {
             return Ok(None);
         }
-        let fd = libc::STDIN_FILENO;
-        let mut settings = MaybeUninit::<libc::termios>::uninit();
-        // SAFETY: tcgetattr fills the struct when it returns 0.
-        if unsafe { libc::tcgetattr(fd, settings.as_mut_ptr()) } != 0 {
-            return Err(std::io::Error::last_os_error()).context("reading the terminal's settings");
-        }
-        // SAFETY: initialised by the successful tcgetattr above.
-        let original = unsafe { settings.assume_init() };
-        let _ = ORIGINAL.set(original);
-        let previous_handlers = FATAL.iter().filter_map(|&signal| install_restorer(signal)).collect();
-        let mut raw = original;
-        raw.c_lflag &= !(libc::ICANON | libc::ECHO);
-        raw.c_cc[libc::VMIN] = 1;
-        raw.c_cc[libc::VTIME] = 0;
-        let guard = RawMode { original, previous_handlers };
-        // SAFETY: `raw` is a valid termios derived from the current one.
-        if unsafe { libc::tcsetattr(fd, libc::TCSANOW, &raw) } != 0 {
-            return Err(std::io::Error::last_os_error())
-                .context(
-                "setting the terminal to read single keys; `cat | cargo xtask watch` reads whole lines instead",
-            );
-        }
+        let original = termios::tcgetattr(&stdin).context("reading the terminal's settings")?;
+        // A signal that ends the process gives the terminal back first,
+        // then ends it as the signal would have (exit status 130 for
+        // Ctrl-C), so the shell sees an interrupted command.
+        let mut signals = Signals::new(FATAL).context("watching for Ctrl-C")?;
+        let handle = signals.handle();
+        let restore = original.clone();
+        std::thread::Builder::new()
+            .name("awaitlings-terminal".into())
+            .spawn(move || {
+                if let Some(signal) = signals.forever().next() {
+                    let _ = termios::tcsetattr(std::io::stdin(), OptionalActions::Now, &restore);
+                    let _ = signal_hook::low_level::emulate_default_handler(signal);
+                }
+            })
+            .context("starting the terminal's signal watcher")?;
+        let mut raw = original.clone();
+        raw.local_modes.remove(LocalModes::ICANON | LocalModes::ECHO);
+        raw.special_codes[SpecialCodeIndex::VMIN] = 1;
+        raw.special_codes[SpecialCodeIndex::VTIME] = 0;
+        let guard = RawMode { original, signals: handle };
+        termios::tcsetattr(&stdin, OptionalActions::Now, &raw).context(
+            "setting the terminal to read single keys; `cat | cargo xtask watch` reads whole lines instead",
+        )?;
         Ok(Some(guard))
     }
 }
 
 impl Drop for RawMode {
     fn drop(&mut self) {
-        // SAFETY: restores settings read from this terminal, and handlers
-        // saved by sigaction.
-        unsafe {
-            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &self.original);
-            for (signal, handler) in &self.previous_handlers {
-                libc::sigaction(*signal, handler, std::ptr::null_mut());
-            }
-        }
-    }
-}
-
-/// Installs `restore_and_die` for `signal`; the handler it replaces, to
-/// put back later.
-fn install_restorer(signal: libc::c_int) -> Option<(libc::c_int, libc::sigaction)> {
-    // SAFETY: a zeroed sigaction is a valid "no flags, empty mask" value;
-    // the handler only makes async-signal-safe calls.
-    unsafe {
-        let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = restore_and_die as extern "C" fn(libc::c_int) as libc::sighandler_t;
-        libc::sigemptyset(&mut action.sa_mask);
-        let mut previous: libc::sigaction = std::mem::zeroed();
-        (libc::sigaction(signal, &action, &mut previous) == 0).then_some((signal, previous))
-    }
-}
-
-/// Gives the terminal back, then dies of the same signal, so the shell
-/// sees an interrupted command (exit status 130 for Ctrl-C).
-extern "C" fn restore_and_die(signal: libc::c_int) {
-    // SAFETY: tcsetattr, signal and raise are async-signal-safe; ORIGINAL
-    // was set before this handler was installed, so `get` only reads.
-    unsafe {
-        if let Some(original) = ORIGINAL.get() {
-            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, original);
-        }
-        libc::signal(signal, libc::SIG_DFL);
-        libc::raise(signal);
+        let _ = termios::tcsetattr(std::io::stdin(), OptionalActions::Now, &self.original);
+        // The watcher thread ends, and the handlers go with it.
+        self.signals.close();
     }
 }
 
