@@ -30,24 +30,34 @@ pub enum JobEnd<T> {
     Finished(T),
     /// The job was aborted before it could finish (Python's `CancelledError`).
     Cancelled,
-    /// The job panicked, with this message (`panic!("boom")` gives `"boom"`).
+    /// The job panicked, with this message. Both kinds of payload occur:
+    /// `panic!("boom")` carries a `&'static str` and gives `"boom"`;
+    /// `panic!("job {id} failed")` carries a `String` and gives
+    /// `"job 7 failed"`.
     Panicked(String),
 }
 
-/// Task 1 · Spawn `job`, let it run for `after`, then **abort** it, and
-/// tell how it ended by awaiting its handle.
+/// Task 1 · Spawn `job` and wait for it, but for no longer than `after`:
+/// if it is still running then, **abort** it. Tell how it ended.
 ///
-/// This is Python's
-/// `task = create_task(job); await sleep(after); task.cancel(); await task`.
-/// `abort()` only *asks*: the task is dropped the next time the runtime
-/// gets to it. Awaiting the handle afterwards waits until it is really
-/// gone, and its `JoinError` says whether it was cancelled
-/// (`is_cancelled()`) or had panicked (`is_panic()`). A job that ended on
-/// its own before `after` keeps its value: aborting a finished task does
-/// nothing.
+/// This is Python's `task = create_task(job)`,
+/// `await asyncio.wait({task}, timeout=after)`, then `task.cancel()` and
+/// `await task`.
 ///
-/// A 1 s job aborted after 400 ms is dropped at exactly 400 ms, and the
-/// Drop guards inside it run then.
+/// - A job that ends before `after` (with its value or with a panic) is
+///   reported the moment it ends: `abort_after` does not wait out the rest
+///   of the limit. `tokio::time::timeout(after, &mut handle)` gives you
+///   exactly that, and leaves the handle in your hands at the limit.
+/// - A job still running at `after` is aborted then. `abort()` only
+///   *asks*: the task is dropped the next time the runtime gets to it. Await
+///   the handle afterwards: when `abort_after` returns, the task is gone
+///   and its Drop guards have run. The `JoinError` says whether it was
+///   cancelled (`is_cancelled()`) or had panicked (`is_panic()`).
+/// - `after` may be as large as `Duration::MAX`: nothing may overflow.
+///
+/// A 1 s job with `after` = 400 ms is dropped at exactly 400 ms, and its
+/// Drop guards have run when `abort_after` returns `Cancelled`, at 400 ms.
+/// A 300 ms job gives `Finished(value)` at 300 ms.
 pub async fn abort_after<F>(job: F, after: Duration) -> JobEnd<F::Output>
 where
     F: Future + Send + 'static,
@@ -143,8 +153,13 @@ pub struct ShutdownReport {
 /// Cancel `token` (every worker watches it), then give the workers up to
 /// `grace` to finish, all together: one deadline, `grace` from now, for
 /// everyone. Abort whoever is still running at the deadline, and wait
-/// until they are gone. Return as soon as the last worker is done: a
-/// grace period is an upper bound, not a sleep.
+/// until they are gone (when `shutdown` returns, their cleanup has run).
+/// Return as soon as the last worker is done: a grace period is an upper
+/// bound, not a sleep. A `grace` of `Duration::MAX` means "as long as it
+/// takes": `Instant + Duration` panics on overflow, so use `checked_add`.
+///
+/// Each list of the report is in the order the workers were given, not
+/// the order in which they ended.
 ///
 /// Workers that stop by 1.400 s under a grace period ending at 3.000 s:
 /// `shutdown` returns at 1.400 s. A worker that ignores the token: it is
@@ -170,10 +185,14 @@ pub async fn shutdown(
 /// that loses a `select!` is *dropped*: only a future that is
 /// *cancellation safe* (dropping it loses nothing) belongs in one.
 /// `rx.recv()` is; a future that receives a message *and then handles it*
-/// is not: dropping it drops the message it holds. The caller's senders
-/// may still be alive when you return: close the channel before you
-/// collect what is queued, so a late sender gets its message back
-/// instead of losing it.
+/// is not: dropping it drops the message it holds. When the token is
+/// cancelled and a message is ready at the same instant, the token wins
+/// (`biased;`, token first): a select! without it picks at random.
+///
+/// The caller's senders may still be alive when you return: close the
+/// channel *before* you collect what is queued (each message you take out
+/// makes room for a waiting sender), so a late sender gets its message
+/// back instead of losing it.
 pub async fn serve<T, F, Fut>(rx: mpsc::Receiver<T>, token: CancellationToken, handle: F) -> Vec<T>
 where
     F: FnMut(T) -> Fut,

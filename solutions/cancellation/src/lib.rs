@@ -18,12 +18,14 @@ pub enum JobEnd<T> {
     Finished(T),
     /// The job was aborted before it could finish (Python's `CancelledError`).
     Cancelled,
-    /// The job panicked, with this message.
+    /// The job panicked, with this message: `panic!("boom")` gives
+    /// `"boom"` (a `&'static str` payload), `panic!("job {id} failed")`
+    /// gives `"job 7 failed"` (a `String` payload).
     Panicked(String),
 }
 
-/// The text of a panic payload: `panic!("boom")` carries a `&str`,
-/// `panic!("{x}")` a `String`.
+/// The text of a panic payload: `panic!("boom")` carries a
+/// `&'static str`, `panic!("{x}")` a `String`. Both occur: look for both.
 fn panic_message(payload: Box<dyn Any + Send>) -> String {
     match payload.downcast::<String>() {
         Ok(s) => *s,
@@ -34,18 +36,30 @@ fn panic_message(payload: Box<dyn Any + Send>) -> String {
     }
 }
 
-/// Task 1: spawn, let it run for `after`, abort, then *await the handle*:
-/// only the join tells how the task really ended. Aborting a task that
-/// has already finished does nothing, so its value is still there.
+/// Task 1: spawn, wait for the job *or* the limit, whichever comes first.
+///
+/// `timeout(after, &mut handle)` gives the job's own ending the moment it
+/// comes, and hands the handle back untouched at the limit (awaiting
+/// `&mut handle` borrows it; `timeout(after, handle)` would drop it at the
+/// limit, and a dropped handle detaches, it does not cancel). Then abort
+/// and *await the handle*: only the join says the task is really gone, and
+/// how it ended.
 pub async fn abort_after<F>(job: F, after: Duration) -> JobEnd<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let handle = tokio::spawn(job);
-    tokio::time::sleep(after).await;
-    handle.abort();
-    match handle.await {
+    let mut handle = tokio::spawn(job);
+    let joined = match tokio::time::timeout(after, &mut handle).await {
+        // It ended on its own (a value or a panic) before the limit.
+        Ok(joined) => joined,
+        Err(_limit) => {
+            handle.abort();
+            // Its Drop guards have run when this returns.
+            handle.await
+        }
+    };
+    match joined {
         Ok(value) => JobEnd::Finished(value),
         Err(err) if err.is_cancelled() => JobEnd::Cancelled,
         Err(err) => JobEnd::Panicked(panic_message(err.into_panic())),
@@ -123,6 +137,16 @@ pub struct ShutdownReport {
     pub panicked: Vec<String>,
 }
 
+/// `grace` from now. `Instant + Duration` panics on overflow, and a grace
+/// of `Duration::MAX` means "as long as it takes": a far-off instant will do.
+fn deadline_after(grace: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(grace).unwrap_or_else(|| now + FOREVER)
+}
+
+/// Thirty years: later than any test or program will run.
+const FOREVER: Duration = Duration::from_secs(30 * 365 * 24 * 60 * 60);
+
 /// Task 4: cancel, wait up to one shared deadline, abort what is left.
 ///
 /// The workers all run at once, so awaiting them one after another costs
@@ -135,7 +159,7 @@ pub async fn shutdown(
     grace: Duration,
 ) -> ShutdownReport {
     token.cancel();
-    let deadline = Instant::now() + grace;
+    let deadline = deadline_after(grace);
     let mut report = ShutdownReport::default();
     for (name, mut handle) in workers {
         match tokio::time::timeout_at(deadline, &mut handle).await {
