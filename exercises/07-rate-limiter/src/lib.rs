@@ -84,11 +84,14 @@ impl RateLimiter {
     /// Task 1 · A limiter of `rate` calls per `per`, in bursts of up to
     /// `burst`. A limiter that cannot work is refused here, at once:
     /// `rate == 0` is [`RateError::ZeroRate`], `per` zero is
-    /// [`RateError::ZeroPeriod`], `burst == 0` is [`RateError::ZeroBurst`]
-    /// (checked in that order).
+    /// [`RateError::ZeroPeriod`], `burst == 0` is [`RateError::ZeroBurst`],
+    /// checked in that order: when several are bad, the first in that list
+    /// is the error (`new(0, 0 s, 0)` is `ZeroRate`, `new(10, 0 s, 0)` is
+    /// `ZeroPeriod`).
     ///
     /// The interval between two admissions is `per / rate` (100 ms for 10
-    /// per second). A new limiter is full: `burst` calls may go at once.
+    /// per second), exact to the nanosecond: 333.333… ms for 3 per second,
+    /// not 333 ms. A new limiter is full: `burst` calls may go at once.
     pub fn new(rate: u32, per: Duration, burst: u32) -> Result<RateLimiter, RateError> {
         todo!("task 1 (new)")
     }
@@ -98,7 +101,8 @@ impl RateLimiter {
     ///
     /// A refused call takes nothing: at 10 per second, burst 5, after five
     /// calls at 0 ms a sixth is told to wait 100 ms; asked again at 30 ms,
-    /// 70 ms; at 100 ms it is admitted.
+    /// 70 ms; at 100 ms it is admitted. At 3 per second, burst 1, the call
+    /// after the first is told 333.333… ms: the wait is exact, not rounded.
     pub fn try_acquire(&self) -> Result<(), TooSoon> {
         todo!("task 2 (try_acquire)")
     }
@@ -106,16 +110,22 @@ impl RateLimiter {
     /// Task 3 · Wait until this call may go, then return.
     ///
     /// - **First come, first served.** Callers that wait are admitted in
-    ///   the order they called, one per interval. Stand in a fair line (a
-    ///   `tokio::sync::Mutex` is handed out in the order it was asked for)
-    ///   and hold your place while you sleep.
+    ///   the order they called, one per interval, even when they call at
+    ///   the same instant. Stand in a fair line (a `tokio::sync::Mutex` is
+    ///   handed out in the order it was asked for) and hold your place
+    ///   while you sleep. No side door: a caller who arrives at the very
+    ///   instant a slot comes free goes behind those already waiting for
+    ///   it, whichever of them the runtime happens to run first.
     /// - **A caller that gives up takes no slot.** If the future is dropped
-    ///   while it waits (a timeout, a lost `select!`), the next caller must
-    ///   get the slot it would have had. So don't reserve a slot and then
-    ///   sleep towards it: sleep, then take it.
+    ///   while it waits (a timeout, a lost `select!`), wherever it is in
+    ///   the line, the next caller must get the slot it would have had. So
+    ///   don't reserve a slot and then sleep towards it: sleep, then take it.
     ///
     /// 10 per second, burst 1: back-to-back calls are admitted at 0, 100,
-    /// 200, ... ms. Burst 5: five at 0 ms, then one every 100 ms.
+    /// 200, ... ms. Burst 5: five at 0 ms, then one every 100 ms. A slot
+    /// that falls between two milliseconds (3 per second: 333.333… ms) is
+    /// taken at the first whole millisecond at or after it: tokio's timer
+    /// wakes on whole milliseconds.
     pub async fn acquire(&self) {
         todo!("task 3 (acquire)")
     }
@@ -133,13 +143,18 @@ pub struct IntervalLimiter {}
 impl IntervalLimiter {
     /// Task 4 · A semaphore of `burst` permits, and a task spawned here
     /// that adds one permit every `per / rate`, the first tick one interval
-    /// after `new` (so the ticks fall at 100, 200, 300, ... ms), but never
-    /// fills the semaphore beyond `burst`. Same errors as
-    /// [`RateLimiter::new`]. Must be called inside a tokio runtime.
+    /// after `new` (so the ticks fall at 100, 200, 300, ... ms; at 3 per
+    /// second at 334, 667, 1 000, ... ms), whenever fewer than `burst`
+    /// are left, so a partly used semaphore fills back up, but never
+    /// beyond `burst`. Same errors, in the same order, as
+    /// [`RateLimiter::new`], and a refused limiter spawns nothing. Must be
+    /// called inside a tokio runtime.
     ///
     /// `tokio::time::interval_at(start, period)` ticks at `start`, `start +
     /// period`, ...; `Semaphore::available_permits` and `add_permits` do
-    /// the rest. Implement [`Drop`] to abort the task.
+    /// the rest. Implement [`Drop`] to abort the task: once the limiter is
+    /// dropped, its task must be gone at once (the tests count the
+    /// runtime's live tasks).
     pub fn new(rate: u32, per: Duration, burst: u32) -> Result<IntervalLimiter, RateError> {
         todo!("task 4 (interval_limiter)")
     }
