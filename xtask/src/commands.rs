@@ -9,6 +9,7 @@ pub mod list;
 pub mod mutant;
 pub mod new;
 pub mod reset;
+pub mod solution;
 pub mod status;
 pub mod tryout;
 pub mod verify;

@@ -11,10 +11,54 @@ use serde_json::Value;
 /// What building a package's tests came to.
 #[derive(Debug)]
 pub enum Built {
-    /// The test binaries, ready to list and run.
-    Binaries(Vec<PathBuf>),
+    /// The test binaries, ready to list and run, and what rustc warned
+    /// about on the way.
+    Binaries(Vec<PathBuf>, Vec<Warning>),
     /// rustc's (or cargo's) errors, rendered as rustc renders them.
     Failed(String),
+}
+
+/// One warning of rustc's, where it points.
+///
+/// A warning is often the bug itself: `tokio::time::sleep(d);` without
+/// `.await` compiles, with rustc saying "unused implementer of `Future`
+/// that must be used" at that very line, and the test then hangs or fails
+/// on timing. `check` shows the learner's own warnings first.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Warning {
+    /// rustc's one-line message: "unused `Sleep` that must be used".
+    pub message: String,
+    /// The lint, when there is one: `unused_must_use`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The primary span's file, as rustc names it (relative to the
+    /// workspace for the workspace's own packages), and its line.
+    pub file: String,
+    pub line: u64,
+    /// As rustc renders it, with the source line and the caret.
+    pub rendered: String,
+}
+
+impl Warning {
+    fn from_message(message: &Value) -> Option<Warning> {
+        if message["level"].as_str() != Some("warning") {
+            return None;
+        }
+        let spans = message["spans"].as_array()?;
+        let span = spans.iter().find(|s| s["is_primary"].as_bool() == Some(true)).or(spans.first())?;
+        Some(Warning {
+            message: message["message"].as_str()?.to_string(),
+            code: message["code"]["code"].as_str().map(str::to_string),
+            file: span["file_name"].as_str()?.to_string(),
+            line: span["line_start"].as_u64()?,
+            rendered: message["rendered"].as_str()?.trim_end().to_string(),
+        })
+    }
+
+    /// Whether it points into `dir` (relative to the workspace root).
+    pub fn is_under(&self, dir: &Path) -> bool {
+        Path::new(&self.file).starts_with(dir)
+    }
 }
 
 /// How to run cargo.
@@ -66,6 +110,7 @@ pub fn build_tests(root: &Path, package: &str, options: &CompileOptions) -> Resu
 
     let mut binaries = Vec::new();
     let mut errors = Vec::new();
+    let mut warnings: Vec<Warning> = Vec::new();
     let stdout = child.stdout.take().context("cargo's output")?;
     for line in BufReader::new(stdout).lines() {
         let line = line.context("reading cargo's output")?;
@@ -76,6 +121,12 @@ pub fn build_tests(root: &Path, package: &str, options: &CompileOptions) -> Resu
                     && let Some(rendered) = msg["message"]["rendered"].as_str()
                 {
                     errors.push(rendered.to_string());
+                } else if let Some(warning) = Warning::from_message(&msg["message"])
+                    // A library built for its own tests and for the test
+                    // binaries warns twice.
+                    && !warnings.contains(&warning)
+                {
+                    warnings.push(warning);
                 }
             }
             Some("compiler-artifact") => {
@@ -92,12 +143,20 @@ pub fn build_tests(root: &Path, package: &str, options: &CompileOptions) -> Resu
     let status = child.wait().context("waiting for cargo")?;
     let stderr = stderr.and_then(|h| h.join().ok()).unwrap_or_default();
     if status.success() {
-        return Ok(Built::Binaries(binaries));
+        return Ok(Built::Binaries(binaries, warnings));
     }
     if errors.is_empty() {
         // Not rustc: a broken manifest, a missing dependency, a lock file.
-        let tail: Vec<&str> = stderr.lines().filter(|l| !l.trim_start().starts_with("Compiling")).collect();
+        let tail: Vec<&str> = stderr.lines().filter(|l| !is_progress(l)).collect();
         errors.push(if tail.is_empty() { format!("cargo failed ({status})") } else { tail.join("\n") });
     }
     Ok(Built::Failed(errors.join("\n")))
+}
+
+/// cargo's own progress lines, which say nothing about what went wrong.
+fn is_progress(line: &str) -> bool {
+    let line = line.trim_start();
+    ["Compiling", "Blocking", "Finished", "Executable", "Downloaded", "Downloading", "Updating", "Locking"]
+        .iter()
+        .any(|word| line.starts_with(word))
 }

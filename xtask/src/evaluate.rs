@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::compile::{self, Built, CompileOptions};
+use crate::compile::{self, Built, CompileOptions, Warning};
 use crate::course::Exercise;
 use crate::model::ExerciseResult;
 use crate::runner::{self, RunOptions};
@@ -48,13 +48,34 @@ pub struct Tests {
     tests: Vec<(PathBuf, String)>,
     /// Tests the source has but no binary listed, with why.
     missing: Vec<(String, String)>,
+    /// What rustc warned about in the learner's `src/`.
+    warnings: Vec<Warning>,
 }
 
 impl Tests {
     /// Runs every test once, each in its own process.
     pub fn run(&self, exercise: &Exercise, run_options: &RunOptions) -> Result<ExerciseResult> {
         let runs = runner::run_all(&self.tests, run_options)?;
-        Ok(ExerciseResult::from_runs(exercise, runs, self.missing.clone(), run_options.wall_limit))
+        let mut result =
+            ExerciseResult::from_runs(exercise, runs, self.missing.clone(), run_options.wall_limit);
+        result.warnings = self.warnings.clone();
+        Ok(result)
+    }
+
+    /// Whether every test passes, running them one at a time and stopping
+    /// at the first that does not: enough to know a stub is not an answer.
+    pub fn all_pass(&self, exercise: &Exercise, run_options: &RunOptions) -> Result<bool> {
+        if !self.missing.is_empty() || self.tests.is_empty() {
+            return Ok(false);
+        }
+        for test in &self.tests {
+            let runs = runner::run_all(std::slice::from_ref(test), run_options)?;
+            let result = ExerciseResult::from_runs(exercise, runs, Vec::new(), run_options.wall_limit);
+            if !result.all_passed() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 }
 
@@ -70,7 +91,7 @@ pub fn build(
             let names = test_names_in_source(&site.root.join(&exercise.dir).join("tests"));
             Ok(Build::Failed(ExerciseResult::compile_failed(exercise, diagnostics, names)))
         }
-        Built::Binaries(binaries) => {
+        Built::Binaries(binaries, warnings) => {
             let mut tests = Vec::new();
             let mut trouble = None;
             for binary in &binaries {
@@ -92,11 +113,21 @@ pub fn build(
                     }
                 }
             }
-            // Present tests task by task, in the order exercise.toml gives.
+            // Present tests task by task, in the order exercise.toml gives,
+            // and within a task in the order of the test file, where the
+            // task's main property comes first.
             tests.sort_by_key(|(_, name)| {
-                (exercise.task_of(name).map_or(usize::MAX, |(i, _)| i), name.clone())
+                (
+                    exercise.task_of(name).map_or(usize::MAX, |(i, _)| i),
+                    expected.iter().position(|e| e == name).unwrap_or(usize::MAX),
+                    name.clone(),
+                )
             });
-            Ok(Build::Ready(Tests { tests, missing }))
+            // The learner's own warnings only: those of the checker or the
+            // tests are the course's business.
+            let src = exercise.src();
+            let warnings = warnings.into_iter().filter(|w| w.is_under(&src)).collect();
+            Ok(Build::Ready(Tests { tests, missing, warnings }))
         }
     }
 }

@@ -2,8 +2,23 @@
 //!
 //! One binary for the three people who use the course: the learner
 //! (no arguments for "where am I", `list`, `check`, `watch`, `hint`,
-//! `reset`), the instructor (`grade`, `gradescope-bundle`, `dist`) and the
-//! maintainer (`verify`).
+//! `solution`, `reset`), the instructor (`grade`, `gradescope-bundle`,
+//! `dist`) and the maintainer (`verify`, `try`, `mutant`, `new`). A student
+//! edition's `--help` shows the learner's commands only.
+
+// Shadow std's line-printing macros in every module below: std's panic when
+// stdout is a closed pipe (`cargo xtask check gather | head -1`). See out.rs.
+macro_rules! println {
+    () => { $crate::out::stdout(format_args!(""), true) };
+    ($($arg:tt)*) => { $crate::out::stdout(format_args!($($arg)*), true) };
+}
+macro_rules! print {
+    ($($arg:tt)*) => { $crate::out::stdout(format_args!($($arg)*), false) };
+}
+macro_rules! eprintln {
+    () => { $crate::out::stderr(format_args!(""), true) };
+    ($($arg:tt)*) => { $crate::out::stderr(format_args!($($arg)*), true) };
+}
 
 mod answers;
 mod commands;
@@ -13,6 +28,7 @@ mod evaluate;
 mod grading;
 mod limits;
 mod model;
+mod out;
 mod process;
 mod report;
 mod runner;
@@ -25,7 +41,7 @@ mod zip;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::commands::UsageError;
 use crate::commands::bundle::BundleArgs;
@@ -36,6 +52,7 @@ use crate::commands::hint::HintArgs;
 use crate::commands::mutant::MutantArgs;
 use crate::commands::new::NewArgs;
 use crate::commands::reset::ResetArgs;
+use crate::commands::solution::SolutionArgs;
 use crate::commands::tryout::TryArgs;
 use crate::commands::verify::VerifyArgs;
 use crate::commands::watch::WatchArgs;
@@ -62,8 +79,10 @@ enum Command {
     Check(CheckArgs),
     /// Check the current exercise each time you save it; move on when it passes.
     Watch(WatchArgs),
-    /// Show hints for an exercise, from a nudge (level 1) to nearly the answer.
+    /// Show a hint for the task to do next, from a nudge (level 1) to nearly the answer.
     Hint(HintArgs),
+    /// Once an exercise passes: the reference solution, to compare with yours.
+    Solution(SolutionArgs),
     /// Grade a submission (or the working tree): per-test points, in the format you need.
     Grade(GradeArgs),
     /// Write a Gradescope autograder (setup.sh, run_autograder and the course) as a zip.
@@ -82,8 +101,34 @@ enum Command {
     New(NewArgs),
 }
 
+/// Commands of the instructor's and the maintainers' copy of the course: a
+/// student edition leaves them out of `--help` (those that work there,
+/// such as `grade`, still do).
+const NOT_FOR_LEARNERS: &[&str] = &["grade", "gradescope-bundle", "verify", "try", "mutant", "dist", "new"];
+
+/// The command line, as this copy of the course offers it: in a student
+/// edition, `--help` lists the learner's commands only.
+fn parse() -> Cli {
+    let mut command = Cli::command();
+    if let Ok(course) = Course::discover()
+        && edition::is_student_edition(&course.root)
+    {
+        command =
+            command.about("awaitlings: async Rust exercises, graded on a virtual clock (student edition).");
+        for name in NOT_FOR_LEARNERS {
+            command = command.mut_subcommand(*name, |c| c.hide(true));
+        }
+        command = command.mut_subcommand("check", |c| c.mut_arg("solution", |a| a.hide(true)));
+        if !commands::solution::offered(&course) {
+            command = command.mut_subcommand("solution", |c| c.hide(true));
+        }
+    }
+    let matches = command.get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse();
     style::init(cli.no_color);
     match run(cli) {
         Ok(true) => ExitCode::SUCCESS,
@@ -123,9 +168,8 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         Some(Command::List) => commands::list::run(&course),
         Some(Command::Check(args)) => commands::check::run(&course, &args),
         Some(Command::Watch(args)) => commands::watch::run(&course, &args),
-        Some(Command::Hint(args)) => {
-            commands::hint::run(&course, &args.name, args.level, args.task.as_deref())
-        }
+        Some(Command::Hint(args)) => commands::hint::run(&course, &args),
+        Some(Command::Solution(args)) => commands::solution::run(&course, &args),
         Some(Command::Grade(args)) => commands::grade::run(&course, &args),
         Some(Command::GradescopeBundle(args)) => commands::bundle::run(&course, &args),
         Some(Command::Verify(args)) => commands::verify::run(&course, &args),

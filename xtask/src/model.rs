@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::compile::Warning;
 use crate::course::Exercise;
 use protocol::Outcome;
 
@@ -96,6 +97,9 @@ pub struct ExerciseResult {
     /// rustc's errors when it did not compile.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compile_error: Option<String>,
+    /// What rustc warned about in the learner's `src/` (it compiled).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Warning>,
     pub tests: Vec<TestResult>,
     pub score: f64,
     pub max_score: f64,
@@ -144,6 +148,7 @@ impl ExerciseResult {
             name: exercise.name.clone(),
             idiom: exercise.idiom.clone(),
             compile_error,
+            warnings: Vec::new(),
             tests,
             score,
             max_score,

@@ -30,6 +30,16 @@ pub struct State {
     /// last check, so `cargo xtask` can point at it.
     #[serde(default)]
     pub next_task: BTreeMap<String, String>,
+    /// By exercise name: how many of its tests passed at the last check.
+    #[serde(default)]
+    pub tests: BTreeMap<String, Tally>,
+}
+
+/// Tests passed out of the exercise's tests, at the last check.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    pub passed: usize,
+    pub total: usize,
 }
 
 fn path(root: &Path) -> PathBuf {
@@ -65,6 +75,18 @@ impl State {
         }
     }
 
+    /// Remembers how many tests passed at this check.
+    pub fn record_tests(&mut self, name: &str, tally: Tally) {
+        self.tests.insert(name.to_string(), tally);
+    }
+
+    /// Forgets everything about an exercise: not started again.
+    pub fn forget(&mut self, name: &str) {
+        self.exercises.remove(name);
+        self.next_task.remove(name);
+        self.tests.remove(name);
+    }
+
     /// Remembers the first unfinished task of an exercise (or forgets it).
     pub fn record_next_task(&mut self, name: &str, task: Option<&str>) {
         match task {
@@ -80,5 +102,28 @@ impl State {
 
     pub fn done_count(&self, course: &Course) -> usize {
         course.exercises.iter().filter(|e| self.status(&e.name) == Some(Status::Done)).count()
+    }
+
+    /// Tests of `exercise` passed at its last check, out of how many it has:
+    /// the count read from its test files when it was never checked.
+    pub fn tally(&self, course: &Course, exercise: &crate::course::Exercise) -> Tally {
+        match self.tests.get(&exercise.name) {
+            Some(tally) => *tally,
+            None => {
+                let names =
+                    crate::evaluate::test_names_in_source(&course.root.join(&exercise.dir).join("tests"));
+                let total = names.len();
+                let passed = if self.status(&exercise.name) == Some(Status::Done) { total } else { 0 };
+                Tally { passed, total }
+            }
+        }
+    }
+
+    /// Tests passed over the whole course, out of how many it has.
+    pub fn total_tally(&self, course: &Course) -> Tally {
+        course.exercises.iter().map(|e| self.tally(course, e)).fold(Tally::default(), |sum, t| Tally {
+            passed: sum.passed + t.passed,
+            total: sum.total + t.total,
+        })
     }
 }

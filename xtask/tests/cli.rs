@@ -34,7 +34,7 @@ fn check_passes_a_finished_exercise_and_records_it() {
         .assert()
         .success()
         .stdout(
-            contains("✔ double takes one second")
+            contains("✔ double_takes_one_second")
                 .and(contains("1.000 s virtual"))
                 .and(contains("all 1 pass")),
         )
@@ -51,7 +51,7 @@ fn check_explains_a_timing_failure_with_both_schedules() {
         .args(["check", "racing"])
         .assert()
         .code(1)
-        .stdout(contains("✘ both run at once"))
+        .stdout(contains("✘ both_run_at_once"))
         .stdout(contains("your jobs finished at 3.000 s; they should all be done at 2.000 s."))
         .stdout(contains("each job started only when the one before it ended"))
         .stdout(contains("expected  A").and(contains("yours     A")))
@@ -91,10 +91,10 @@ fn check_ends_hangs_and_spins_in_bounded_time_and_says_which() {
         .args(["check", "hanging", "--wall-limit", "2"])
         .assert()
         .code(1)
-        .stdout(contains("✘ wait returns").and(contains("deadlock")))
-        .stdout(contains("✘ spin returns").and(contains("endless loop")))
+        .stdout(contains("✘ wait_returns").and(contains("deadlock")))
+        .stdout(contains("✘ spin_returns").and(contains("endless loop")))
         .stdout(
-            contains("✘ block returns")
+            contains("✘ block_returns")
                 .and(contains("blocked the executor"))
                 .and(contains("std::thread::sleep")),
         );
@@ -109,8 +109,8 @@ fn check_does_not_believe_fake_output_or_an_early_exit() {
         .args(["check", "cheating"])
         .assert()
         .code(1)
-        .stdout(contains("✘ exit passes").and(contains("exited before the test finished")))
-        .stdout(contains("✘ abort passes").and(contains("aborted")))
+        .stdout(contains("✘ exit_passes").and(contains("exited before the test finished")))
+        .stdout(contains("✘ abort_passes").and(contains("aborted")))
         .stdout(contains("0 of 2 pass"));
 }
 
@@ -228,7 +228,7 @@ fn check_timeline_draws_a_passing_tests_schedule() {
         .args(["check", "racing", "--solution", "--timeline"])
         .assert()
         .success()
-        .stdout(contains("✔ both run at once"))
+        .stdout(contains("✔ both_run_at_once"))
         .stdout(contains("yours  A ████").and(contains("0s")).and(contains("2s")));
 }
 

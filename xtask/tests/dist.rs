@@ -1,7 +1,11 @@
 //! `cargo xtask dist DIR`, tested through the binary: the student edition
 //! of the fixture course works as a course (list, check, hint, reset), has
-//! no solution and no mutant anywhere, and says plainly that `verify` and
-//! `check --solution` belong to the instructor's copy.
+//! no solution and no mutant anywhere (unless `--with-solutions`), says
+//! plainly that `verify` and `check --solution` belong to the instructor's
+//! copy, and speaks to students (README, `--help`). What it ships is the
+//! stubs as committed: a working tree that differs, or no git, is refused
+//! unless `--allow-dirty`, and a stub that passes its tests is refused
+//! whatever the flags.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -40,25 +44,61 @@ fn in_edition(student: &Fixture) -> assert_cmd::Command {
     student.xtask_in("xtask-fixture-dist")
 }
 
-/// The student edition of the fixture course, in a scratch folder of its own.
-fn student_edition(course: &Fixture) -> Fixture {
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Course Author")
+        .env("GIT_AUTHOR_EMAIL", "author@example.com")
+        .env("GIT_COMMITTER_NAME", "Course Author")
+        .env("GIT_COMMITTER_EMAIL", "author@example.com")
+        .output()
+        .expect("git is installed");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+const PASSING: &str = "exercises/01-passing/src/lib.rs";
+const RACING: &str = "exercises/02-racing/src/lib.rs";
+
+/// The fixture's `passing` is finished (its "stub" passes): as a course
+/// ships it, it is a stub again.
+const PASSING_STUB: &str = "/// Doubles `x` after one second.\npub async fn double(x: u32) -> u32 {\n    todo!(\"task 1 (double)\")\n}\n";
+
+/// A copy of the fixture course as an instructor has it: every stub a
+/// stub, the course's own README, all committed to git.
+fn committed_course() -> Fixture {
+    let course = Fixture::copy("course");
+    fs::write(course.dir.join(PASSING), PASSING_STUB).unwrap();
+    fs::copy(support::workspace().join("README.md"), course.dir.join("README.md")).unwrap();
+    git(&course.dir, &["init", "--quiet", "--initial-branch", "main"]);
+    git(&course.dir, &["add", "--all"]);
+    git(&course.dir, &["commit", "--quiet", "--message", "the course"]);
+    course
+}
+
+/// The student edition of `course`, in a scratch folder of its own.
+fn student_edition(course: &Fixture, extra: &[&str]) -> Fixture {
     let out = scratch("student");
     course
         .xtask()
         .arg("dist")
         .arg(&out)
+        .args(extra)
         .assert()
         .success()
+        .stderr(contains("checking that every stub fails its tests"))
         .stdout(contains("✔ student edition written to").and(contains(out.to_str().unwrap())))
-        .stdout(contains("left out").and(contains("solutions/ (1 solution, 3 mutants)")))
+        .stdout(contains("left out").and(contains("solutions/ (1 solution, 4 mutants)")))
         .stdout(contains(format!("next, for the student: cd {} && cargo xtask", out.display())));
     Fixture { dir: out }
 }
 
 #[test]
 fn dist_writes_a_student_edition_that_works_without_solutions() {
-    let course = Fixture::copy("course");
-    let student = student_edition(&course);
+    let course = committed_course();
+    let student = student_edition(&course, &[]);
 
     for path in walk(&student.dir) {
         let hidden = path.components().any(|c| {
@@ -90,12 +130,16 @@ fn dist_writes_a_student_edition_that_works_without_solutions() {
         .assert()
         .success()
         .stdout(contains("01  passing").and(contains("05  cheating")).and(contains("0 of 5 done")));
-    in_edition(&student).args(["check", "passing"]).assert().success().stdout(contains("all 1 pass"));
+    in_edition(&student)
+        .args(["check", "passing"])
+        .assert()
+        .code(1)
+        .stdout(contains("○ not yet implemented: task 1 (double)"));
     in_edition(&student)
         .args(["check", "racing"])
         .assert()
         .code(1)
-        .stdout(contains("✘ both run at once").and(contains("0 of 2 pass")));
+        .stdout(contains("✘ both_run_at_once").and(contains("0 of 2 pass")));
     in_edition(&student).args(["hint", "racing"]).assert().success().stdout(contains("first nudge"));
 
     let lib = student.dir.join("exercises/02-racing/src/lib.rs");
@@ -119,6 +163,114 @@ fn dist_writes_a_student_edition_that_works_without_solutions() {
     in_edition(&student).arg("verify").assert().code(2).stderr(contains(
         "the student edition has no solutions; verify runs in the instructor's copy of the course",
     ));
+
+    // It speaks to students: their README sections, their commands.
+    let readme = fs::read_to_string(student.dir.join("README.md")).unwrap();
+    assert!(readme.contains("> **Student edition.**") && readme.contains("## For learners"), "{readme}");
+    for gone in ["## For instructors", "## For maintainers", "### A student edition", "cargo test", "verify"]
+    {
+        assert!(!readme.contains(gone), "the student's README still has {gone:?}:\n{readme}");
+    }
+    let quick_start = readme.split("## Quick start").nth(1).unwrap().split("\n## ").next().unwrap();
+    assert!(
+        quick_start.contains("cargo xtask check gather") && quick_start.contains("\ncargo xtask "),
+        "{quick_start}"
+    );
+    let help = in_edition(&student).arg("--help").assert().success().get_output().stdout.clone();
+    let help = String::from_utf8(help).unwrap();
+    for learner in ["list", "check", "watch", "hint", "reset"] {
+        assert!(help.contains(&format!("\n  {learner} ")), "--help lacks {learner}:\n{help}");
+    }
+    for other in ["grade", "gradescope-bundle", "verify", "mutant", "dist", "new", "solution"] {
+        assert!(!help.contains(&format!("\n  {other} ")), "--help lists {other}:\n{help}");
+    }
+    in_edition(&student).args(["check", "--help"]).assert().success().stdout(contains("--solution").not());
+    in_edition(&student)
+        .args(["solution", "racing"])
+        .assert()
+        .code(2)
+        .stderr(contains("this student edition has no reference solutions"));
+
+    // In the course itself, --help lists everything.
+    course
+        .xtask()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(contains("\n  verify ").and(contains("\n  solution ")));
+
+    // With the solutions, shipped on purpose: out of the workspace, for
+    // `solution` once an exercise passes.
+    let with = student_edition(&course, &["--with-solutions"]);
+    let shipped = with.dir.join(".awaitlings/solutions/racing/src/lib.rs");
+    assert_eq!(
+        fs::read(&shipped).unwrap(),
+        fs::read(course.dir.join("solutions/racing/src/lib.rs")).unwrap()
+    );
+    assert!(!with.dir.join("solutions").exists());
+    let readme = fs::read_to_string(with.dir.join("README.md")).unwrap();
+    assert!(readme.contains("cargo xtask solution NAME"), "{readme}");
+    in_edition(&with).arg("--help").assert().success().stdout(contains("\n  solution "));
+    in_edition(&with).args(["solution", "racing"]).assert().code(2).stderr(contains("once your code passes"));
+    support::write(&with.dir.join(".awaitlings-state.json"), r#"{"exercises": {"racing": "done"}}"#);
+    in_edition(&with)
+        .args(["solution", "racing"])
+        .assert()
+        .success()
+        .stdout(contains(".awaitlings/solutions/racing/src/lib.rs").and(contains("futures::join!(a, b);")));
+}
+
+#[test]
+fn dist_ships_the_stubs_as_committed_and_refuses_a_stub_that_passes() {
+    let course = committed_course();
+    let stub = fs::read(course.dir.join(RACING)).unwrap();
+    // The instructor solved racing in their own copy.
+    fs::copy(course.dir.join("solutions/racing/src/lib.rs"), course.dir.join(RACING)).unwrap();
+    support::write(&course.dir.join("exercises/02-racing/src/notes.rs"), "// mine\n");
+    let out = Fixture { dir: scratch("student-dirty") };
+    course
+        .xtask()
+        .arg("dist")
+        .arg(&out.dir)
+        .assert()
+        .code(2)
+        .stderr(contains("the working tree differs from git HEAD"))
+        .stderr(contains("exercises/02-racing/src/lib.rs (edited)"))
+        .stderr(contains("exercises/02-racing/src/notes.rs (not committed)"))
+        .stderr(contains("--allow-dirty"));
+    assert!(fs::read_dir(&out.dir).unwrap().next().is_none(), "a refused dist writes nothing");
+
+    // --allow-dirty ships what HEAD has: the stub, never the answer.
+    course
+        .xtask()
+        .arg("dist")
+        .arg(&out.dir)
+        .arg("--allow-dirty")
+        .assert()
+        .success()
+        .stderr(contains("the edition ships HEAD's src/"));
+    assert_eq!(fs::read(out.dir.join(RACING)).unwrap(), stub);
+    assert_eq!(fs::read(out.dir.join(".awaitlings/stubs/02-racing/src/lib.rs")).unwrap(), stub);
+    assert!(!out.dir.join("exercises/02-racing/src/notes.rs").exists());
+
+    // A stub that passes its tests, committed: refused, --allow-dirty or not.
+    let finished =
+        fs::read_to_string(support::workspace().join("xtask/tests/fixtures/course").join(PASSING)).unwrap();
+    fs::write(course.dir.join(PASSING), finished).unwrap();
+    git(&course.dir, &["add", PASSING]);
+    git(&course.dir, &["commit", "--quiet", "--message", "passing, finished by mistake"]);
+    let again = Fixture { dir: scratch("student-passing") };
+    course
+        .xtask()
+        .arg("dist")
+        .arg(&again.dir)
+        .arg("--allow-dirty")
+        .assert()
+        .code(2)
+        .stderr(contains("these stubs pass every test"))
+        .stderr(contains("exercises/01-passing/src/ (01 passing)"))
+        .stderr(contains("(02 racing)").not());
+    assert!(fs::read_dir(&again.dir).unwrap().next().is_none(), "a refused dist writes nothing");
 }
 
 #[test]
@@ -137,7 +289,7 @@ fn dist_refuses_a_folder_inside_the_course() {
 
 #[test]
 fn dist_refuses_a_non_empty_folder_unless_forced_and_then_keeps_what_it_does_not_ship() {
-    let course = Fixture::copy("course");
+    let course = committed_course();
     let out = Fixture { dir: scratch("student-force") };
     support::write(&out.dir.join("notes.txt"), "mine\n");
     support::write(&out.dir.join("exercises/99-gone/src/lib.rs"), "stale\n");
@@ -167,23 +319,25 @@ fn dist_refuses_a_non_empty_folder_unless_forced_and_then_keeps_what_it_does_not
 }
 
 #[test]
-fn dist_refuses_to_ship_a_solution_left_in_an_exercise() {
+fn dist_refuses_a_course_without_git_and_a_solution_left_in_an_exercise() {
     let course = Fixture::copy("course");
     let out = Fixture { dir: scratch("student-leak") };
-    fs::copy(
-        course.dir.join("solutions/racing/mutants/survivor.rs"),
-        course.dir.join("exercises/02-racing/src/lib.rs"),
-    )
-    .unwrap();
     course
         .xtask()
         .arg("dist")
         .arg(&out.dir)
         .assert()
-        .code(3)
-        .stderr(contains(
-            "exercises/02-racing/src/lib.rs is the same as solutions/racing/mutants/survivor.rs",
-        ))
+        .code(2)
+        .stderr(contains("this course is not a git checkout").and(contains("--allow-dirty")));
+    fs::copy(course.dir.join("solutions/racing/src/lib.rs"), course.dir.join(RACING)).unwrap();
+    course
+        .xtask()
+        .arg("dist")
+        .arg(&out.dir)
+        .arg("--allow-dirty")
+        .assert()
+        .code(2)
+        .stderr(contains("exercises/02-racing/src/lib.rs is the same as solutions/racing/src/lib.rs"))
         .stderr(contains("give the answer away"));
     assert!(fs::read_dir(&out.dir).unwrap().next().is_none(), "nothing written");
 }

@@ -224,10 +224,13 @@ fn watch_checks_again_on_save_and_moves_on_when_the_exercise_passes() {
 
     solve_racing(&course);
     let verdict = watch.wait_for("all 2 pass", VERDICT);
-    assert!(verdict.contains("02 racing") && verdict.contains("✔ both run at once"), "{verdict}");
+    assert!(verdict.contains("02 racing") && verdict.contains("✔ both_run_at_once"), "{verdict}");
     watch.wait_for("→ moving on to 03 broken", PROMPT);
     watch.wait_for("does not compile", VERDICT);
-    watch.wait_for("watching exercises/03-broken/src", PROMPT);
+    let advice = watch.wait_for("watching exercises/03-broken/src", PROMPT);
+    // Saving is enough: no command to run.
+    assert!(advice.contains("fix the errors above and save"), "{advice}");
+    assert!(!advice.contains("then run: cargo xtask check"), "{advice}");
 
     watch.type_in("q\n");
     watch.wait_for("stopped watching", PROMPT);
@@ -247,6 +250,8 @@ fn watch_gives_the_next_hint_on_each_h_lists_on_l_and_quits_at_end_of_input() {
     watch.type_in("h\n");
     let first = watch.wait_for("h next hint", PROMPT);
     assert!(first.contains("hint 1: first nudge") && !first.contains("hint 2"), "{first}");
+    // The task to do next only, as `cargo xtask hint racing` gives it.
+    assert!(first.contains("task 1 · both: run two jobs at once") && !first.contains("task 2"), "{first}");
     watch.type_in("h\n");
     let second = watch.wait_for("h next hint", PROMPT);
     assert!(second.contains("hint 1: first nudge") && second.contains("hint 2: second nudge"), "{second}");
@@ -437,6 +442,13 @@ fn watch_on_a_terminal_acts_on_single_keys_and_gives_the_terminal_back_on_q() {
     let verdict = watch.wait_for("all 2 pass", VERDICT);
     assert!(verdict.contains("\x1b[2J"), "a terminal is cleared between runs:\n{verdict:?}");
     watch.wait_for("watching exercises/03-broken/src", VERDICT);
+    // The screen is cleared, never the scrollback; cargo's own lines stay
+    // out of the watch's screen.
+    let all = watch.all_output();
+    assert!(!all.contains("\x1b[3J"), "the scrollback was cleared:\n{all:?}");
+    for cargo in ["Compiling", "Finished `", "Executable", "Blocking waiting", "could not compile"] {
+        assert!(!all.contains(cargo), "cargo's {cargo:?} leaked into watch:\n{all}");
+    }
 
     watch.type_in("q");
     watch.wait_for("stopped watching", PROMPT);

@@ -5,7 +5,17 @@
 //! file, the checker, the tool (without its own tests and fixtures: those
 //! are the maintainers'), the exercises as stubs, and a pristine copy of
 //! every stub under `.awaitlings/stubs/` so that `cargo xtask reset` works
-//! where there is no git history to restore from. No solution, no mutant.
+//! where there is no git history to restore from. No solution, no mutant
+//! (unless `--with-solutions`: then the reference solutions, for
+//! `cargo xtask solution NAME` once an exercise passes).
+//!
+//! An instructor who solved the exercises in their own copy must not ship
+//! the answers: each exercise's `src/` is shipped as committed (git's
+//! `HEAD`), never the working tree's edits. With no git, or when the
+//! working tree differs, dist refuses, naming the files, unless
+//! `--allow-dirty`. And before anything is written, every stub it ships
+//! is built and run, in a stage of its own: a stub that passes its tests
+//! is refused, `--allow-dirty` or not.
 //!
 //! In the edition, `list`, `check`, `watch`, `hint`, `reset` and `grade`
 //! work as in the full course; `check --solution` and `verify` say that
@@ -24,9 +34,11 @@ use anyhow::{Context, Result, bail};
 
 use crate::answers::Answers;
 use crate::commands::UsageError;
-use crate::compile;
+use crate::compile::{self, CompileOptions};
 use crate::course::{Course, Exercise};
-use crate::stage;
+use crate::evaluate::{self, Build, Site};
+use crate::limits::LimitArgs;
+use crate::stage::{self, Stage};
 use crate::style;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -37,6 +49,15 @@ pub struct DistArgs {
     /// Write into a non-empty DIR: what dist ships is replaced, the rest (.git, ...) left alone.
     #[arg(long)]
     pub force: bool,
+    /// Go on when exercises/*/src differs from git HEAD (HEAD's is still what ships) or there is no git (the working tree ships).
+    #[arg(long)]
+    pub allow_dirty: bool,
+    /// Also ship the reference solutions, for `cargo xtask solution NAME` once an exercise passes.
+    #[arg(long)]
+    pub with_solutions: bool,
+    /// Limits for running the stubs' tests (every stub must fail them).
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 /// Top-level files a learner needs, shipped as they are when the course
@@ -70,25 +91,148 @@ fn never_shipped(name: &str) -> bool {
 
 /// Said at the top of the edition's README.
 const README_NOTE: &str = "\
-> **Student edition.** Everything you need for the exercises is here. The
-> solutions stay with your instructor, so `cargo xtask check NAME --solution`
-> and `cargo xtask verify` are not available here; `cargo xtask reset NAME`
-> puts an exercise back as it was shipped.
+> **Student edition.** Everything you need for the exercises is here.
+> `cargo xtask` says where you are and what to do next; `cargo xtask reset
+> NAME` puts an exercise back as it was shipped.
+";
+
+/// Added to the note when the reference solutions are shipped.
+const README_NOTE_SOLUTIONS: &str = "\
+> Once an exercise passes, `cargo xtask solution NAME` shows the reference
+> solution, to compare with yours.
 ";
 
 pub fn run(course: &Course, args: &DistArgs) -> Result<bool> {
     let dest = resolve(&args.dir)?;
     check_destination(course, &dest, args)?;
-    for exercise in &course.exercises {
-        refuse_leaked_solution(course, exercise)?;
-        warn_uncommitted_stub(course, exercise)?;
+    let shipped = committed_stubs(course, args.allow_dirty)?;
+    for stub in &shipped {
+        refuse_leaked_solution(course, stub)?;
     }
+    refuse_passing_stubs(course, &shipped, &args.limits)?;
 
-    let edition = Edition::gather(course)?;
+    let edition = Edition::gather(course, &shipped, args.with_solutions)?;
     edition.write(&dest)?;
     validate(&dest)?;
     edition.report(course, &args.dir);
     Ok(true)
+}
+
+/// One exercise's `src/` as the edition ships it: path under `src/` → content.
+#[derive(Debug)]
+struct Stub<'c> {
+    exercise: &'c Exercise,
+    files: BTreeMap<PathBuf, Vec<u8>>,
+}
+
+/// Every exercise's `src/` as committed; a usage error naming the files
+/// that differ from git's `HEAD` (or saying there is no git), unless
+/// `allow_dirty`. Drafts stay behind, so they are not asked about.
+fn committed_stubs(course: &Course, allow_dirty: bool) -> Result<Vec<Stub<'_>>> {
+    let root = &course.root;
+    let mut stubs = Vec::new();
+    let mut differ: Vec<String> = Vec::new();
+    let mut no_git = false;
+    for exercise in course.exercises.iter().filter(|e| !e.draft) {
+        let src = exercise.src();
+        let here = stage::collect(&root.join(&src), &|_| false)
+            .with_context(|| format!("reading {}", src.display()))?;
+        match stubs::from_git(root, &src)? {
+            stubs::GitLookup::Found(committed) => {
+                let paths: std::collections::BTreeSet<&PathBuf> =
+                    here.keys().chain(committed.keys()).collect();
+                for path in paths {
+                    let what = match (here.get(path), committed.get(path)) {
+                        (Some(a), Some(b)) if a == b => continue,
+                        (Some(_), Some(_)) => "edited",
+                        (Some(_), None) => "not committed",
+                        (None, _) => "deleted",
+                    };
+                    differ.push(format!("{} ({what})", src.join(path).display()));
+                }
+                stubs.push(Stub { exercise, files: committed });
+            }
+            stubs::GitLookup::NotInHead => {
+                differ.push(format!("{}/ (not committed)", src.display()));
+                stubs.push(Stub { exercise, files: here });
+            }
+            stubs::GitLookup::NoRepository => {
+                no_git = true;
+                stubs.push(Stub { exercise, files: here });
+            }
+        }
+    }
+    if no_git && !allow_dirty {
+        return Err(UsageError(
+            "this course is not a git checkout (or git is not installed), so dist cannot tell the stubs as \
+             committed from answers written since.\n\
+             commit the course to git and run dist again, or pass --allow-dirty to ship exercises/*/src as \
+             they are here (every stub is still checked to fail its tests)"
+                .into(),
+        )
+        .into());
+    }
+    if !differ.is_empty() {
+        let list = differ.iter().map(|d| format!("  {d}")).collect::<Vec<_>>().join("\n");
+        if !allow_dirty {
+            return Err(UsageError(format!(
+                "the working tree differs from git HEAD in the exercises' src/:\n{list}\n\
+                 dist ships each exercise's src/ as committed, never your edits (a solved exercise would give \
+                 the answer away).\ncommit the stubs you mean to ship, or put them back (cargo xtask reset \
+                 NAME), or pass --allow-dirty to ship what HEAD has and leave these edits out"
+            ))
+            .into());
+        }
+        eprintln!(
+            "{} the working tree differs from git HEAD; the edition ships HEAD's src/, without:\n{list}",
+            style::yellow("warning:")
+        );
+    }
+    Ok(stubs)
+}
+
+/// Builds and runs every shipped stub's tests in a stage of its own
+/// (`target/awaitlings/stage/dist`); a usage error naming each stub that
+/// passes them all. A stub that does not compile fails, and is shipped.
+fn refuse_passing_stubs(course: &Course, stubs: &[Stub<'_>], limits: &LimitArgs) -> Result<()> {
+    let stage_dir = course.root.join("target/awaitlings/stage/dist");
+    eprintln!(
+        "checking that every stub fails its tests, in {} (the first time builds the course: a minute or more)…",
+        stage_dir.strip_prefix(&course.root).unwrap_or(&stage_dir).display()
+    );
+    let stage = Stage::prepare(&course.root, &stage_dir).context("staging a copy of the course")?;
+    let compile_options =
+        CompileOptions { target_dir: Some(stage.target_dir()), color: false, show_progress: false };
+    let run_options = limits.run_options();
+    let mut passing = Vec::new();
+    for stub in stubs {
+        let exercise = stub.exercise;
+        let src = stage.root.join(exercise.src());
+        stage::sync(&src, &stub.files).with_context(|| format!("writing {}", src.display()))?;
+        let site = Site { root: stage.root.clone(), package: exercise.package.clone() };
+        match evaluate::build(exercise, &site, &compile_options, &run_options)? {
+            Build::Failed(_) => {}
+            Build::Ready(tests) => {
+                if tests.all_pass(exercise, &run_options)? {
+                    passing.push(format!(
+                        "  {}/ ({:02} {})",
+                        exercise.src().display(),
+                        exercise.number,
+                        exercise.name
+                    ));
+                }
+            }
+        }
+    }
+    if passing.is_empty() {
+        return Ok(());
+    }
+    Err(UsageError(format!(
+        "these stubs pass every test, as the edition would ship them:\n{}\n\
+         a stub that passes gives the answer away. Put the todo!() bodies back, commit them, and run dist again",
+        passing.join("\n")
+    ))
+    .into())
 }
 
 /// The student edition, in memory (a course is a few hundred kilobytes).
@@ -100,10 +244,12 @@ struct Edition {
     /// made to hold exactly the edition's files.
     dirs: Vec<PathBuf>,
     workspace: Option<manifest::Workspace>,
+    /// Reference solutions shipped (`--with-solutions`).
+    solutions: usize,
 }
 
 impl Edition {
-    fn gather(course: &Course) -> Result<Edition> {
+    fn gather(course: &Course, stubs: &[Stub<'_>], with_solutions: bool) -> Result<Edition> {
         let root = &course.root;
         let mut edition = Edition::default();
 
@@ -115,7 +261,8 @@ impl Edition {
 
         if root.join("README.md").is_file() {
             let readme = read_text(&root.join("README.md"))?;
-            edition.files.insert("README.md".into(), with_note(&readme).into_bytes());
+            let readme = with_note(&student_readme(&readme, with_solutions), with_solutions);
+            edition.files.insert("README.md".into(), readme.into_bytes());
         }
         for name in FILES {
             let path = root.join(name);
@@ -132,19 +279,32 @@ impl Edition {
             if !dir.is_dir() {
                 continue;
             }
+            // The exercises' src/ comes from `stubs`, as committed.
             let files = stage::collect(&dir, &|rel: &Path| {
                 let in_course = Path::new(name).join(rel);
                 in_course == Path::new(XTASK_TESTS)
                     || drafts.iter().any(|d| in_course.starts_with(d))
+                    || stubs.iter().any(|s| in_course == s.exercise.src())
                     || (dir.join(rel).is_dir() && rel.ends_with("target"))
             })?;
             edition.add_dir(Path::new(name), files);
         }
-        for exercise in course.exercises.iter().filter(|e| !e.draft) {
-            let src = root.join(exercise.src());
-            let files =
-                stage::collect(&src, &|_| false).with_context(|| format!("reading {}", src.display()))?;
-            edition.add_dir(&stubs::snapshot_dir(exercise), files);
+        for stub in stubs {
+            let src = stub.exercise.src();
+            edition.files.extend(stub.files.iter().map(|(rel, content)| (src.join(rel), content.clone())));
+            edition.add_dir(&stubs::snapshot_dir(stub.exercise), stub.files.clone());
+        }
+        if with_solutions {
+            for stub in stubs {
+                let src = root.join(stub.exercise.solution_dir()).join("src");
+                if !src.is_dir() {
+                    continue;
+                }
+                let files =
+                    stage::collect(&src, &|_| false).with_context(|| format!("reading {}", src.display()))?;
+                edition.add_dir(&edition::shipped_solution_dir(stub.exercise).join("src"), files);
+                edition.solutions += 1;
+            }
         }
         Ok(edition)
     }
@@ -197,17 +357,29 @@ impl Edition {
             row("Cargo.toml", &format!("members {}{runs} (no solutions/)", ws.members.join(", ")));
         }
         if self.files.contains_key(Path::new("README.md")) {
-            row("README.md", "with a note at the top that this is the student edition");
+            row(
+                "README.md",
+                "the learner's sections, with a note at the top that this is the student edition",
+            );
         }
         row(
             "exercises/",
             &format!(
-                "{} exercises, as stubs ({} files)",
-                course.exercises.len(),
+                "{} exercises, as stubs as committed, each checked to fail its tests ({} files)",
+                course.exercises.iter().filter(|e| !e.draft).count(),
                 self.count_under("exercises")
             ),
         );
         row(&format!("{}/", stubs::DIR), "a pristine copy of every stub, for `cargo xtask reset`");
+        if self.solutions > 0 {
+            row(
+                &format!("{}/", edition::SHIPPED_SOLUTIONS),
+                &format!(
+                    "{} reference solutions, for `cargo xtask solution NAME` once an exercise passes",
+                    self.solutions
+                ),
+            );
+        }
         for dir in ["checker", "xtask"] {
             if self.files.keys().any(|p| p.starts_with(dir)) {
                 let note =
@@ -274,11 +446,78 @@ fn left_out(course: &Course) -> Vec<String> {
 }
 
 /// The README with a line saying this is the student edition, under its title.
-fn with_note(readme: &str) -> String {
+fn with_note(readme: &str, with_solutions: bool) -> String {
+    let note =
+        if with_solutions { format!("{README_NOTE}>\n{README_NOTE_SOLUTIONS}") } else { README_NOTE.into() };
     match readme.split_once('\n') {
-        Some((title, rest)) if title.starts_with("# ") => format!("{title}\n\n{README_NOTE}{rest}"),
-        _ => format!("{README_NOTE}\n{readme}"),
+        Some((title, rest)) if title.starts_with("# ") => format!("{title}\n\n{note}{rest}"),
+        _ => format!("{note}\n{readme}"),
     }
+}
+
+/// Sections of the README that speak to instructors and maintainers.
+const NOT_FOR_STUDENTS: &[&str] = &["## For instructors", "## For maintainers"];
+
+/// The course's README as students read it. The instructors' and
+/// maintainers' sections are left out, and so is what the README marks:
+///
+/// - `<!-- course-only -->` … `<!-- /course-only -->`: left out;
+/// - a line ending in `<!-- course-only -->` (a table row): left out;
+/// - `<!-- solutions -->` … `<!-- /solutions -->`, or a line ending in
+///   `<!-- solutions -->`: kept only with the solutions;
+/// - `<!-- student-edition` … `-->`: a comment in the course, shown here.
+fn student_readme(readme: &str, with_solutions: bool) -> String {
+    let mut out = String::new();
+    let mut skipping_section = false;
+    let mut skipping_block = false;
+    let mut in_student_block = false;
+    for line in readme.lines() {
+        let trimmed = line.trim();
+        if line.starts_with("## ") {
+            skipping_section = NOT_FOR_STUDENTS.iter().any(|h| line.trim_end() == *h);
+        } else if line.starts_with("# ") {
+            skipping_section = false;
+        }
+        if skipping_section {
+            continue;
+        }
+        if trimmed == "<!-- course-only -->" || (trimmed == "<!-- solutions -->" && !with_solutions) {
+            skipping_block = true;
+            continue;
+        }
+        if ["<!-- /course-only -->", "<!-- solutions -->", "<!-- /solutions -->"].contains(&trimmed) {
+            skipping_block = false;
+            continue;
+        }
+        if skipping_block {
+            continue;
+        }
+        if trimmed == "<!-- student-edition" {
+            in_student_block = true;
+            continue;
+        }
+        if in_student_block && trimmed == "-->" {
+            in_student_block = false;
+            continue;
+        }
+        if trimmed.ends_with("<!-- course-only -->") {
+            continue;
+        }
+        if let Some(kept) = trimmed.strip_suffix("<!-- solutions -->") {
+            if with_solutions {
+                out.push_str(kept.trim_end());
+                out.push('\n');
+            }
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    // Sections left out leave their blank lines behind: at most one.
+    while out.contains("\n\n\n") {
+        out = out.replace("\n\n\n", "\n\n");
+    }
+    out
 }
 
 /// Refuses a destination that would mix the edition with the course, or
@@ -322,37 +561,23 @@ fn check_destination(course: &Course, dest: &Path, args: &DistArgs) -> Result<()
 /// A stub identical to the solution, an alternative or a mutant means a
 /// maintainer left an answer in `exercises/` (laying a mutant in to try it,
 /// say): shipping it would give the answer away.
-fn refuse_leaked_solution(course: &Course, exercise: &Exercise) -> Result<()> {
-    let root = &course.root;
-    let Ok(stub) = fs::read_to_string(root.join(&exercise.dir).join("src/lib.rs")) else { return Ok(()) };
-    let solution = root.join(exercise.solution_dir());
+fn refuse_leaked_solution(course: &Course, stub: &Stub<'_>) -> Result<()> {
+    let exercise = stub.exercise;
+    let Some(lib) = stub.files.get(Path::new("lib.rs")) else { return Ok(()) };
+    let lib = String::from_utf8_lossy(lib);
+    let solution = course.root.join(exercise.solution_dir());
     let Ok(answers) = Answers::load(&solution) else { return Ok(()) };
     for (answer, text) in answers.texts() {
-        if text == stub {
-            bail!(
+        if text == lib {
+            return Err(UsageError(format!(
                 "{}/src/lib.rs is the same as {}/{answer}: the student edition would give the answer away.\n\
                  put the stub back (cargo xtask reset {} restores it from git), then run dist again",
                 exercise.dir.display(),
                 exercise.solution_dir().display(),
                 exercise.name
-            );
+            ))
+            .into());
         }
-    }
-    Ok(())
-}
-
-/// In a git checkout, a stub that differs from `HEAD` is worth a word:
-/// the edition ships the working tree, which may hold an experiment.
-fn warn_uncommitted_stub(course: &Course, exercise: &Exercise) -> Result<()> {
-    let src = exercise.src();
-    let stubs::GitLookup::Found(committed) = stubs::from_git(&course.root, &src)? else { return Ok(()) };
-    let here = stage::collect(&course.root.join(&src), &|_| false)?;
-    if here != committed {
-        eprintln!(
-            "{} {} differs from git HEAD; the edition ships it as it is in your working tree",
-            style::yellow("warning:"),
-            src.display()
-        );
     }
     Ok(())
 }
@@ -446,10 +671,25 @@ mod tests {
 
     #[test]
     fn the_note_goes_under_the_title() {
-        let out = with_note("# awaitlings\n\nSmall exercises.\n");
+        let out = with_note("# awaitlings\n\nSmall exercises.\n", false);
         assert!(out.starts_with("# awaitlings\n\n> **Student edition.**"), "{out}");
         assert!(out.ends_with("\n\nSmall exercises.\n"), "{out}");
-        assert!(with_note("no title\n").starts_with("> **Student edition.**"));
+        assert!(with_note("no title\n", false).starts_with("> **Student edition.**"));
+        assert!(with_note("# t\n", true).contains("cargo xtask solution NAME"));
+    }
+
+    #[test]
+    fn the_students_readme_keeps_the_learners_sections() {
+        let readme = "# course\n\nintro\n<!-- course-only -->\nfor authors\n<!-- /course-only -->\n\
+                      <!-- student-edition\nfor students\n-->\n\n## Quick start\n\n| a | b |\n\
+                      | `check --solution` | x | <!-- course-only -->\n| `solution` | y | <!-- solutions -->\n\n\
+                      <!-- solutions -->\nonce it passes\n<!-- /solutions -->\n\
+                      ## For instructors\n\ngrade\n\n### A student edition\n\ndist\n\n## For maintainers\n\nverify\n";
+        let out = student_readme(readme, false);
+        assert_eq!(out, "# course\n\nintro\nfor students\n\n## Quick start\n\n| a | b |\n\n");
+        let out = student_readme(readme, true);
+        assert!(out.contains("| `solution` | y |\n") && out.contains("\nonce it passes\n"), "{out}");
+        assert!(!out.contains("<!--"), "{out}");
     }
 
     #[test]

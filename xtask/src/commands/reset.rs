@@ -78,8 +78,7 @@ pub fn run(course: &Course, args: &ResetArgs) -> Result<bool> {
 
     for plan in &plans {
         plan.apply(&course.root)?;
-        state.exercises.remove(&plan.exercise.name);
-        state.record_next_task(&plan.exercise.name, None);
+        state.forget(&plan.exercise.name);
     }
     if plans.iter().any(|p| p.progress.is_some()) {
         state.save(&course.root)?;

@@ -10,10 +10,22 @@ pub fn run(course: &Course) -> Result<bool> {
     let state = State::load(&course.root);
     let (done, total) = (state.done_count(course), course.exercises.len());
     println!("{}", style::bold("awaitlings · async Rust, graded on a virtual clock"));
-    println!("  progress  {} {done} of {total} done", style::bar(done, total, 24));
+    let tests = state.total_tally(course);
+    println!(
+        "  progress  {} {done} of {total} done · {} of {} tests pass",
+        style::bar(done, total, 24),
+        tests.passed,
+        tests.total
+    );
     match state.current(course) {
         Some(e) => {
-            println!("  current   {:02} {} · {}", e.number, e.name, e.idiom);
+            let tally = state.tally(course, e);
+            let checked = if state.tests.contains_key(&e.name) {
+                format!(" · {} of {} tests pass", tally.passed, tally.total)
+            } else {
+                format!(" · {} tests", tally.total)
+            };
+            println!("  current   {:02} {} · {}{checked}", e.number, e.name, e.idiom);
             if !e.topics.is_empty() {
                 println!("  topics    {}", e.topics.join(" · "));
             }

@@ -94,6 +94,7 @@ pub fn run(course: &Course, args: &WatchArgs) -> Result<bool> {
         changes,
         single_keys: raw_mode.is_some(),
         hint_level: 0,
+        hint_task: String::new(),
         checked: Snapshot::default(),
         saw_event: false,
         next_audit: Instant::now() + AUDIT_EVERY,
@@ -192,6 +193,8 @@ struct Session<'c> {
     single_keys: bool,
     /// The hint level shown last for this exercise (0: none yet).
     hint_level: usize,
+    /// The task those hints were for.
+    hint_task: String,
     /// The sources as the last check saw them.
     checked: Snapshot,
     /// A file event arrived since the last check.
@@ -224,7 +227,9 @@ impl Session<'_> {
             self.checked = Snapshot::take(&self.src());
             self.saw_event = false;
             self.suspect = false;
-            let args = CheckArgs { name: self.exercise.name.clone(), ..CheckArgs::default() };
+            let args = CheckArgs { name: self.exercise.name.clone(), watching: true, ..CheckArgs::default() };
+            println!("  {}", style::dim(&format!("checking {} …", self.exercise.name)));
+            let _ = std::io::stdout().flush();
             let checked = match check::check(self.course, &args) {
                 Ok(checked) => checked,
                 Err(err) => {
@@ -255,19 +260,30 @@ impl Session<'_> {
         }
     }
 
-    /// Shows the next level of hints, up to the last one.
+    /// Shows the next level of hints for the task to do next, up to the
+    /// last one (as `cargo xtask hint NAME --level N` would).
     fn hint(&mut self) -> Result<()> {
-        let most = self.exercise.tasks.iter().map(|t| t.hints.len()).max().unwrap_or(0);
+        let selection = hint::Selection::Next;
+        let most = hint::levels(self.course, self.exercise, &selection).unwrap_or(0);
+        // The levels start again for each task.
+        let task = hint::tasks(self.course, self.exercise, &selection)
+            .ok()
+            .and_then(|t| t.first().map(|(_, t)| t.name.clone()))
+            .unwrap_or_default();
+        if task != self.hint_task {
+            self.hint_task = task;
+            self.hint_level = 0;
+        }
         println!();
         if most == 0 {
             println!(
-                "  {} has no hints; its README explains each task: {}/README.md",
+                "  {} has no hints here; its README explains each task: {}/README.md",
                 self.exercise.name,
                 self.exercise.dir.display()
             );
         } else {
             self.hint_level = (self.hint_level + 1).min(most);
-            hint::run(self.course, &self.exercise.name, self.hint_level, None)?;
+            hint::show(self.course, self.exercise, self.hint_level, &selection)?;
         }
         self.footer();
         Ok(())
@@ -328,7 +344,8 @@ impl Session<'_> {
             Mode::Poll => format!("watching {} (polling)", src.display()),
             Mode::Manual => "manual: save, then press c or Enter to check".to_string(),
         };
-        let more = self.exercise.tasks.iter().any(|t| t.hints.len() > self.hint_level);
+        let more = hint::levels(self.course, self.exercise, &hint::Selection::Next)
+            .is_ok_and(|most| most > self.hint_level);
         let hint = if self.hint_level > 0 && more { "h next hint" } else { "h hint" };
         let enter = if self.single_keys { "" } else { " (then Enter)" };
         let keys = match self.changes.mode() {

@@ -12,6 +12,16 @@ use crate::course::Course;
 /// The folder only the full course has.
 pub const SOLUTIONS: &str = "solutions";
 
+/// Where a student edition keeps the reference solutions, when the
+/// instructor ships them (`dist --with-solutions`): out of the workspace,
+/// so that the edition stays an edition.
+pub const SHIPPED_SOLUTIONS: &str = ".awaitlings/solutions";
+
+/// `.awaitlings/solutions/gather`, relative to the course root.
+pub fn shipped_solution_dir(exercise: &crate::course::Exercise) -> std::path::PathBuf {
+    Path::new(SHIPPED_SOLUTIONS).join(&exercise.name)
+}
+
 /// True in a copy of the course without solutions (the student edition).
 pub fn is_student_edition(root: &Path) -> bool {
     !root.join(SOLUTIONS).is_dir()

@@ -78,9 +78,10 @@ impl Drop for RawMode {
 
 /// Clears the screen for a fresh verdict, on a terminal only: in a pipe
 /// or a log every run stays readable one after another, a blank line
-/// apart.
+/// apart. The screen only: the terminal's scrollback (`ESC [3J`) is the
+/// learner's, with the verdicts before this one.
 pub fn clear_screen() {
     let mut out = std::io::stdout();
-    let _ = if out.is_terminal() { out.write_all(b"\x1b[H\x1b[2J\x1b[3J") } else { out.write_all(b"\n") };
+    let _ = if out.is_terminal() { out.write_all(b"\x1b[H\x1b[2J") } else { out.write_all(b"\n") };
     let _ = out.flush();
 }
