@@ -75,7 +75,11 @@ impl std::error::Error for PipelineError {}
 /// `futures::join!`): nothing here needs `tokio::spawn`.
 ///
 /// 20 items of 1 s through 4 consumers: exactly 5 s. Zero consumers or
-/// zero capacity: the matching [`PipelineError`], at once.
+/// zero capacity: the matching [`PipelineError`], at once, before any
+/// producer is asked for an item (both zero: either error is right).
+///
+/// A consumer stops when `recv()` gives `None`, never because the queue
+/// is empty for a moment (`try_recv`'s `Empty` is not the end).
 pub async fn pipeline<S, T, R, F, Fut>(
     producers: Vec<S>,
     consumers: usize,
@@ -91,9 +95,13 @@ where
 }
 
 /// Task 2 · `asyncio.PriorityQueue`: the **highest priority first**, and
-/// among equal priorities the **first pushed first** (FIFO).
+/// among equal priorities the **first pushed first** (FIFO), however many
+/// items share a priority.
 ///
-/// `pop().await` waits while the queue is empty. After `close()`, `push`
+/// `pop().await` waits while the queue is empty, and a pop that wakes up
+/// to an empty queue (another pop got the item) waits on: `None` comes
+/// only once the queue is closed *and* empty. When several pops wait,
+/// which one gets the next item is up to you. After `close()`, `push`
 /// hands its item back as the error, and `pop` gives what is left, then
 /// `None`, and wakes everyone waiting.
 ///
@@ -172,7 +180,8 @@ pub struct Consumed<R, T, E> {
 }
 
 /// Task 3 · A consumer with a **dead-letter list**: process every item
-/// from `rx`, one after another, until the queue is closed and empty. A
+/// from `rx`, one after another, until the queue is closed and empty
+/// (an empty queue that is still open is waited on, not the end). A
 /// failing item goes to the dead letters with its error, and the
 /// consumer carries on with the next one: one bad item must not stop the
 /// work, nor be retried behind the caller's back.
@@ -196,6 +205,10 @@ where
 /// Only the producers watch the token. A producer waits for "the next
 /// item or the shutdown" in a `select!`; an item it already holds is
 /// sent, whatever happens: a `send` dropped by a `select!` drops its item.
+/// Once the shutdown has come, a producer asks its stream for nothing
+/// more: when the shutdown and a ready item meet, the shutdown wins (a
+/// plain `select!` picks a ready branch at random; `biased;` polls the
+/// branches in the order written).
 /// The consumers need no change at all: the queue closes when the last
 /// producer stops, and they stop when it is empty.
 pub async fn drain_on_shutdown<S, T, R, F, Fut>(
