@@ -11,19 +11,20 @@ use crate::course::Exercise;
 use crate::model::ExerciseResult;
 use crate::runner::{self, RunOptions};
 
-/// Where to build an exercise: a workspace and the package in it.
+/// The cargo package an exercise is built as, and the workspace it is
+/// built in (the course itself, or a stage).
 #[derive(Debug, Clone)]
-pub struct Site {
-    /// The workspace root (the course, or a stage).
-    pub root: PathBuf,
+pub struct Package {
+    /// The workspace root.
+    pub workspace: PathBuf,
     /// `gather` or `gather-solution`.
-    pub package: String,
+    pub name: String,
 }
 
 /// Builds and runs every test of `exercise` at `site`.
 pub fn evaluate(
     exercise: &Exercise,
-    site: &Site,
+    site: &Package,
     compile_options: &CompileOptions,
     run_options: &RunOptions,
 ) -> Result<ExerciseResult> {
@@ -82,13 +83,13 @@ impl Tests {
 /// Builds the tests of `exercise` at `site` and lists them.
 pub fn build(
     exercise: &Exercise,
-    site: &Site,
+    site: &Package,
     compile_options: &CompileOptions,
     run_options: &RunOptions,
 ) -> Result<Build> {
-    match compile::build_tests(&site.root, &site.package, compile_options)? {
+    match compile::build_tests(&site.workspace, &site.name, compile_options)? {
         Built::Failed(diagnostics) => {
-            let names = test_names_in_source(&site.root.join(&exercise.dir).join("tests"));
+            let names = test_names_in_source(&site.workspace.join(&exercise.dir).join("tests"));
             Ok(Build::Failed(ExerciseResult::compile_failed(exercise, diagnostics, names)))
         }
         Built::Binaries(binaries, warnings) => {
@@ -102,7 +103,7 @@ pub fn build(
             }
             // The test files say which tests there are; a binary tampered
             // with from the inside cannot add to them or make them vanish.
-            let expected = test_names_in_source(&site.root.join(&exercise.dir).join("tests"));
+            let expected = test_names_in_source(&site.workspace.join(&exercise.dir).join("tests"));
             let mut missing = Vec::new();
             if !expected.is_empty() {
                 tests.retain(|(_, name)| expected.contains(name));

@@ -9,12 +9,12 @@ use crate::course::Exercise;
 use protocol::Outcome;
 
 use crate::process::{Exit, Signal};
-use crate::runner::{Ending, TestRun};
+use crate::runner::{Ended, TestRun};
 
 /// What became of one test, in the learner's terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Kind {
+pub enum Verdict {
     Passed,
     /// A `todo!()` is still in the way.
     NotImplemented,
@@ -34,9 +34,9 @@ pub enum Kind {
     CompileError,
 }
 
-impl Kind {
+impl Verdict {
     pub fn passed(self) -> bool {
-        self == Kind::Passed
+        self == Verdict::Passed
     }
 
     /// The name the JSON report gives it (`timed_out`).
@@ -51,7 +51,7 @@ pub struct TestResult {
     pub name: String,
     /// The task it belongs to (from exercise.toml), if any.
     pub task: Option<String>,
-    pub kind: Kind,
+    pub kind: Verdict,
     /// What happened and what should have, for the learner. Empty on a pass.
     pub message: String,
     pub score: f64,
@@ -72,7 +72,7 @@ pub struct TestResult {
 impl TestResult {
     /// A test that never ran (its exercise did not compile, its binary did
     /// not list it): no points, and `message` says why.
-    fn unrun(exercise: &Exercise, name: String, kind: Kind, message: String) -> Self {
+    fn unrun(exercise: &Exercise, name: String, kind: Verdict, message: String) -> Self {
         TestResult {
             task: exercise.task_of(&name).map(|(_, t)| t.name.clone()),
             kind,
@@ -125,7 +125,7 @@ impl ExerciseResult {
         let mut tests: Vec<TestResult> =
             runs.into_iter().map(|run| judge(exercise, run, wall_limit)).collect();
         tests.extend(missing.into_iter().map(|(name, why)| {
-            TestResult::unrun(exercise, name, Kind::Crashed, format!("this test did not run: {why}."))
+            TestResult::unrun(exercise, name, Verdict::Crashed, format!("this test did not run: {why}."))
         }));
         Self::with_tests(exercise, None, tests)
     }
@@ -135,7 +135,7 @@ impl ExerciseResult {
         let message = "the exercise did not compile, so this test could not run.";
         let tests = test_names
             .into_iter()
-            .map(|name| TestResult::unrun(exercise, name, Kind::CompileError, message.into()))
+            .map(|name| TestResult::unrun(exercise, name, Verdict::CompileError, message.into()))
             .collect();
         Self::with_tests(exercise, Some(diagnostics), tests)
     }
@@ -161,49 +161,49 @@ impl ExerciseResult {
 fn judge(exercise: &Exercise, run: TestRun, wall_limit: Duration) -> TestResult {
     let secs = wall_limit.as_secs_f64();
     let (kind, message) = match &run.ending {
-        Ending::Reported { outcome, message, exit } => match (outcome, exit) {
-            (Outcome::Pass, Exit::Success) => (Kind::Passed, String::new()),
+        Ended::Reported { outcome, message, exit } => match (outcome, exit) {
+            (Outcome::Pass, Exit::Success) => (Verdict::Passed, String::new()),
             (Outcome::Pass, exit) => (
-                Kind::Crashed,
+                Verdict::Crashed,
                 format!("the test passed, but then the process {}.", describe_exit(*exit, secs)),
             ),
             (Outcome::Todo, _) if message.is_empty() => {
-                (Kind::NotImplemented, "not yet implemented".to_string())
+                (Verdict::NotImplemented, "not yet implemented".to_string())
             }
-            (Outcome::Todo, _) => (Kind::NotImplemented, format!("not yet implemented: {message}")),
-            (Outcome::Blocking, _) => (Kind::Blocking, message.clone()),
-            (Outcome::Hang, _) => (Kind::TimedOut, message.clone()),
-            (Outcome::Fail, _) => (Kind::Failed, message.clone()),
+            (Outcome::Todo, _) => (Verdict::NotImplemented, format!("not yet implemented: {message}")),
+            (Outcome::Blocking, _) => (Verdict::Blocking, message.clone()),
+            (Outcome::Hang, _) => (Verdict::TimedOut, message.clone()),
+            (Outcome::Fail, _) => (Verdict::Failed, message.clone()),
         },
         // The checker's watchdog ends a process with this code right after
         // it writes its record; without the record, it still hung.
-        Ending::Unreported { exit: Exit::Code(protocol::EXIT_HUNG) } => (
-            Kind::TimedOut,
+        Ended::Unreported { exit: Exit::Code(protocol::EXIT_HUNG) } => (
+            Verdict::TimedOut,
             "timed out: the checker's watchdog ended the test (an endless loop, a blocking call or a deadlock), \
              but its explanation was lost."
                 .to_string(),
         ),
-        Ending::Unreported { exit: Exit::Killed } => (
-            Kind::TimedOut,
+        Ended::Unreported { exit: Exit::Killed } => (
+            Verdict::TimedOut,
             format!(
                 "timed out after {secs:.0} s of real time: an endless loop or a deadlock with nothing scheduled."
             ),
         ),
-        Ending::Unreported { .. } if run.out_of_memory => (
-            Kind::OutOfMemory,
+        Ended::Unreported { .. } if run.out_of_memory => (
+            Verdict::OutOfMemory,
             "ran out of memory: the test process went past its memory limit. Is something growing without bound \
              (a queue nobody drains, a Vec pushed to in a loop)?"
                 .to_string(),
         ),
-        Ending::Unreported { exit: Exit::Success } => (
-            Kind::ExitedEarly,
+        Ended::Unreported { exit: Exit::Success } => (
+            Verdict::ExitedEarly,
             "exited before the test finished (with exit code 0): does your code call std::process::exit?".to_string(),
         ),
-        Ending::Unreported { exit: exit @ Exit::Signal(_) } => {
-            (Kind::Crashed, format!("the test process {}.", describe_exit(*exit, secs)))
+        Ended::Unreported { exit: exit @ Exit::Signal(_) } => {
+            (Verdict::Crashed, format!("the test process {}.", describe_exit(*exit, secs)))
         }
-        Ending::Unreported { exit } => (
-            if run.output.contains("stack overflow") { Kind::Crashed } else { Kind::ExitedEarly },
+        Ended::Unreported { exit } => (
+            if run.output.contains("stack overflow") { Verdict::Crashed } else { Verdict::ExitedEarly },
             format!("the test process {} before the test finished.", describe_exit(*exit, secs)),
         ),
     };

@@ -48,7 +48,7 @@ impl Default for RunOptions {
 
 /// How a test process ended, before it is put in words.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Ending {
+pub enum Ended {
     /// The checker's record, nonce checked, with its message.
     Reported { outcome: Outcome, message: String, exit: Exit },
     /// No record: the process ended some other way.
@@ -59,7 +59,7 @@ pub enum Ending {
 #[derive(Debug, Clone)]
 pub struct TestRun {
     pub name: String,
-    pub ending: Ending,
+    pub ending: Ended,
     /// Virtual time the test body took, when it reported one.
     pub virtual_ms: Option<f64>,
     pub wall: Duration,
@@ -179,8 +179,8 @@ fn run_one(binary: &Path, name: &str, index: usize, scratch: &Path, options: &Ru
     let record = Record::find(&text, &nonce).with_context(|| format!("running {name}"))?;
     let virtual_ms = record.as_ref().map(|r| r.virtual_ms);
     let (ending, timeline) = match record {
-        Some(r) => (Ending::Reported { outcome: r.outcome, message: r.message, exit }, r.timeline),
-        None => (Ending::Unreported { exit }, String::new()),
+        Some(r) => (Ended::Reported { outcome: r.outcome, message: r.message, exit }, r.timeline),
+        None => (Ended::Unreported { exit }, String::new()),
     };
     let mut output = out;
     if !err.is_empty() {

@@ -9,11 +9,11 @@ use anyhow::Result;
 use crate::commands::{find, solution};
 use crate::compile::CompileOptions;
 use crate::course::Course;
-use crate::evaluate::{Site, evaluate};
+use crate::evaluate::{Package, evaluate};
 use crate::grading::{GradeReport, GradedExercise};
 use crate::limits::LimitArgs;
 use crate::model::ExerciseResult;
-use crate::model::Kind;
+use crate::model::Verdict;
 use crate::report::{self, Format, human};
 use crate::state::{State, Status, Tally};
 use crate::style;
@@ -60,7 +60,7 @@ pub fn run(course: &Course, args: &CheckArgs) -> Result<bool> {
 pub fn check(course: &Course, args: &CheckArgs) -> Result<Checked> {
     let exercise = find(course, &args.name)?;
     let package = if args.solution { exercise.solution_package() } else { exercise.package.clone() };
-    let site = Site { root: course.root.clone(), package };
+    let site = Package { workspace: course.root.clone(), name: package };
     let result = check_at(exercise, &site, &args.limits, args.watching)?;
     if args.format != Format::Human {
         let report = GradeReport::new(vec![GradedExercise { result, submitted: true }], Vec::new(), 0.0);
@@ -109,7 +109,7 @@ pub fn check(course: &Course, args: &CheckArgs) -> Result<Checked> {
                     .tests
                     .iter()
                     .filter(|t| t.task.as_deref() == Some(task.name.as_str()))
-                    .all(|t| t.kind == Kind::NotImplemented) =>
+                    .all(|t| t.kind == Verdict::NotImplemented) =>
             {
                 let number = exercise.tasks.iter().position(|t| t.name == task.name).unwrap_or(0) + 1;
                 println!(
@@ -140,11 +140,11 @@ pub fn check(course: &Course, args: &CheckArgs) -> Result<Checked> {
 /// `watch` keeps cargo's lines out of its screen and says it is building.
 pub fn check_at(
     exercise: &crate::course::Exercise,
-    site: &Site,
+    site: &Package,
     limits: &LimitArgs,
     watching: bool,
 ) -> Result<ExerciseResult> {
-    let marker = first_build_marker(&site.root);
+    let marker = first_build_marker(&site.workspace);
     let first = !marker.is_file();
     if first {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());

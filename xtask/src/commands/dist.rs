@@ -36,7 +36,7 @@ use crate::answers::Answers;
 use crate::commands::UsageError;
 use crate::compile::{self, CompileOptions};
 use crate::course::{Course, Exercise};
-use crate::evaluate::{self, Build, Site};
+use crate::evaluate::{self, Build, Package};
 use crate::limits::LimitArgs;
 use crate::stage::{self, Stage};
 use crate::style;
@@ -209,7 +209,7 @@ fn refuse_passing_stubs(course: &Course, stubs: &[Stub<'_>], limits: &LimitArgs)
         let exercise = stub.exercise;
         let src = stage.root.join(exercise.src());
         stage::sync(&src, &stub.files).with_context(|| format!("writing {}", src.display()))?;
-        let site = Site { root: stage.root.clone(), package: exercise.package.clone() };
+        let site = Package { workspace: stage.root.clone(), name: exercise.package.clone() };
         match evaluate::build(exercise, &site, &compile_options, &run_options)? {
             Build::Failed(_) => {}
             Build::Ready(tests) => {

@@ -16,7 +16,7 @@ use anyhow::{Context, Result};
 use crate::commands::UsageError;
 use crate::compile::CompileOptions;
 use crate::course::{Course, Exercise};
-use crate::evaluate::{Site, evaluate};
+use crate::evaluate::{Package, evaluate};
 use crate::grading::{GradeReport, GradedExercise};
 use crate::limits::LimitArgs;
 use crate::report::{self, Format};
@@ -95,7 +95,7 @@ pub fn run(course: &Course, args: &GradeArgs) -> Result<bool> {
             }
         };
         stage.lay_src(&exercise.dir, &src, None)?;
-        let site = Site { root: stage.root.clone(), package: exercise.package.clone() };
+        let site = Package { workspace: stage.root.clone(), name: exercise.package.clone() };
         let mut result = evaluate(exercise, &site, &compile_options, &run_options)?;
         if let Some(errors) = &mut result.compile_error {
             // The stage is an implementation detail: show the student paths

@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use crate::commands::UsageError;
 use crate::compile::CompileOptions;
 use crate::course::Course;
-use crate::evaluate::{Site, evaluate};
+use crate::evaluate::{Package, evaluate};
 use crate::limits::LimitArgs;
 use crate::stage::Stage;
 use crate::style;
@@ -46,7 +46,7 @@ pub fn run(course: &Course, args: &TryArgs) -> Result<bool> {
         CompileOptions { target_dir: Some(stage.target_dir()), color: false, show_progress: false };
     let run_options = args.limits.run_options();
     let src = course.root.join(exercise.src());
-    let site = Site { root: stage.root.clone(), package: exercise.package.clone() };
+    let site = Package { workspace: stage.root.clone(), name: exercise.package.clone() };
     let mut all_passed = true;
     for (file, text) in &texts {
         stage.lay_src(&exercise.dir, &src, Some(text))?;

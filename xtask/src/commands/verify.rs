@@ -21,7 +21,7 @@ use anyhow::{Context, Result};
 use crate::answers::{Answers, Mutant};
 use crate::compile::CompileOptions;
 use crate::course::{Course, Exercise};
-use crate::evaluate::{Build, Site, build};
+use crate::evaluate::{Build, Package, build};
 use crate::limits::LimitArgs;
 use crate::model::ExerciseResult;
 use crate::runner::RunOptions;
@@ -143,7 +143,7 @@ impl Verifier<'_> {
     /// runs `times` times.
     fn run_candidate(&self, src: &std::path::Path, lib: Option<&str>, times: usize) -> Result<Runs> {
         self.stage.lay_src(&self.exercise.dir, src, lib)?;
-        let site = Site { root: self.stage.root.clone(), package: self.exercise.package.clone() };
+        let site = Package { workspace: self.stage.root.clone(), name: self.exercise.package.clone() };
         match build(self.exercise, &site, self.compile_options, self.run_options)? {
             Build::Failed(result) => {
                 Ok(Runs::DidNotCompile(result.compile_error.unwrap_or_else(|| "it did not compile".into())))

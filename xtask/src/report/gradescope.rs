@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::grading::{GradeReport, points};
-use crate::model::Kind;
+use crate::model::Verdict;
 
 pub fn render(report: &GradeReport) -> String {
     let mut tests = Vec::new();
@@ -13,17 +13,17 @@ pub fn render(report: &GradeReport) -> String {
         let e = &graded.result;
         for (i, t) in e.tests.iter().enumerate() {
             let mut output = if t.kind.passed() { String::new() } else { t.message.clone() };
-            if t.kind == Kind::CompileError && i == 0 {
+            if t.kind == Verdict::CompileError && i == 0 {
                 if let Some(errors) = &e.compile_error {
                     output = format!("the exercise did not compile:\n\n{errors}");
                 }
-            } else if t.kind == Kind::CompileError {
+            } else if t.kind == Verdict::CompileError {
                 output =
                     "the exercise did not compile, so this test could not run (rustc's errors are in this \
                           exercise's first test)."
                         .into();
             }
-            if matches!(t.kind, Kind::Crashed | Kind::ExitedEarly | Kind::OutOfMemory)
+            if matches!(t.kind, Verdict::Crashed | Verdict::ExitedEarly | Verdict::OutOfMemory)
                 && !t.output.trim().is_empty()
             {
                 output.push_str("\n\nthe test's own output (last lines):\n");

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use crate::compile::Warning;
 use crate::course::Exercise;
-use crate::model::{ExerciseResult, Kind, TestResult};
+use crate::model::{ExerciseResult, TestResult, Verdict};
 use crate::style;
 
 fn indent(text: &str, by: usize) -> String {
@@ -233,7 +233,7 @@ pub fn render(exercise: &Exercise, result: &ExerciseResult, view: View) -> Strin
     for t in &result.tests {
         let task_tests: Vec<&TestResult> =
             result.tests.iter().filter(|o| o.task.is_some() && o.task == t.task).collect();
-        if t.kind == Kind::NotImplemented && task_tests.iter().all(|o| o.kind == Kind::NotImplemented) {
+        if t.kind == Verdict::NotImplemented && task_tests.iter().all(|o| o.kind == Verdict::NotImplemented) {
             let task = t.task.as_deref().unwrap_or_default();
             if !shown_todo.contains(&task) {
                 shown_todo.push(task);
@@ -245,13 +245,13 @@ pub fn render(exercise: &Exercise, result: &ExerciseResult, view: View) -> Strin
         }
         let name = &t.name;
         match t.kind {
-            Kind::Passed => {
+            Verdict::Passed => {
                 let _ = writeln!(out, "  {} {name:<56} {}", style::green("✔"), style::dim(&virtual_time(t)));
                 if view.timeline && !t.timeline.trim().is_empty() {
                     let _ = writeln!(out, "{}\n", indent(&with_legends(t.timeline.trim_end()), 6));
                 }
             }
-            Kind::NotImplemented => {
+            Verdict::NotImplemented => {
                 let _ = writeln!(out, "  {} {name}: {}", style::yellow("○"), t.message);
             }
             _ => {
@@ -261,10 +261,10 @@ pub fn render(exercise: &Exercise, result: &ExerciseResult, view: View) -> Strin
                 }
                 let _ = writeln!(out, "{}", indent(&with_legends(t.message.trim_end()), 6));
                 let blocking = view.lib_rs.as_deref().map(blocking_calls).unwrap_or_default();
-                if matches!(t.kind, Kind::TimedOut | Kind::Blocking)
+                if matches!(t.kind, Verdict::TimedOut | Verdict::Blocking)
                     && let Some((line, call)) = blocking.first()
                 {
-                    let said = if t.kind == Kind::TimedOut { "this looks like blocking: " } else { "" };
+                    let said = if t.kind == Verdict::TimedOut { "this looks like blocking: " } else { "" };
                     let note = format!(
                         "{said}{}:{line} calls {call}, which holds the executor's only thread \
                          (no other task runs, the clock does not move): use tokio::time::sleep(..).await",
@@ -280,7 +280,8 @@ pub fn render(exercise: &Exercise, result: &ExerciseResult, view: View) -> Strin
                     };
                     let _ = writeln!(out, "{}", indent(&style::dim(&at), 6));
                 }
-                let unexplained = matches!(t.kind, Kind::ExitedEarly | Kind::Crashed | Kind::OutOfMemory);
+                let unexplained =
+                    matches!(t.kind, Verdict::ExitedEarly | Verdict::Crashed | Verdict::OutOfMemory);
                 if (verbose || unexplained) && !t.output.trim().is_empty() {
                     let _ = writeln!(out, "{}", indent(&style::dim("its output:"), 6));
                     let _ = writeln!(out, "{}", indent(&style::dim(tail(&t.output, 20).trim_end()), 8));

@@ -7,7 +7,7 @@
 use std::fmt::Write;
 
 use crate::grading::GradeReport;
-use crate::model::Kind;
+use crate::model::Verdict;
 
 /// Escapes text for XML, dropping characters XML 1.0 cannot hold.
 fn escape(text: &str) -> String {
@@ -29,10 +29,14 @@ fn escape(text: &str) -> String {
 
 pub fn render(report: &GradeReport) -> String {
     let all: Vec<_> = report.exercises.iter().flat_map(|e| e.result.tests.iter()).collect();
-    let errors = |k: Kind| {
+    let errors = |k: Verdict| {
         matches!(
             k,
-            Kind::CompileError | Kind::TimedOut | Kind::Crashed | Kind::ExitedEarly | Kind::OutOfMemory
+            Verdict::CompileError
+                | Verdict::TimedOut
+                | Verdict::Crashed
+                | Verdict::ExitedEarly
+                | Verdict::OutOfMemory
         )
     };
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
