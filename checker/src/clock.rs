@@ -30,6 +30,13 @@ pub fn elapsed() -> Duration {
     Instant::now().saturating_duration_since(origin())
 }
 
+/// Sleeps until `at_ms` after the test began, or not at all if that instant
+/// has passed: for a side task that acts at a given instant of the schedule
+/// (samples a count, joins in late), however long the code before it took.
+pub async fn sleep_until_ms(at_ms: u64) {
+    tokio::time::sleep_until(origin() + ms(at_ms)).await;
+}
+
 /// Whole milliseconds, the unit every schedule in the course is written in.
 pub const fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
@@ -56,5 +63,16 @@ mod tests {
         assert_eq!(fmt_duration(ms(1250)), "1.250 s");
         assert_eq!(fmt_duration(ms(0)), "0.000 s");
         assert_eq!(fmt_duration(Duration::from_micros(1500)), "0.001500 s");
+    }
+
+    #[test]
+    fn sleep_until_ms_counts_from_the_start_of_the_test() {
+        crate::run(async {
+            tokio::time::sleep(ms(300)).await;
+            sleep_until_ms(1000).await;
+            assert_eq!(elapsed(), ms(1000));
+            sleep_until_ms(500).await;
+            assert_eq!(elapsed(), ms(1000), "an instant already past does not wait");
+        });
     }
 }

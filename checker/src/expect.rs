@@ -9,63 +9,47 @@ use std::time::Duration;
 use crate::clock::{fmt_duration, ms};
 use crate::failure::fail;
 use crate::gantt::{self, Bar};
-use crate::probe::{Ending, Fate};
+use crate::probe::{End, Fate};
 use crate::timeline::{self, Span, Timeline};
 
 /// Width of the charts in failure messages: they must read in 80 columns
 /// once the runner has indented them.
 const CHART_WIDTH: usize = 72;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum How {
-    Completed,
-    Dropped,
-    Panicked,
-}
-
 /// One job as the spec wants it: when it starts, when and how it ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expected {
     name: String,
     start: Duration,
-    end: Duration,
-    how: How,
+    end: End,
 }
 
 /// A job that starts at `start_ms` and completes at `end_ms`.
 pub fn done(name: &str, start_ms: u64, end_ms: u64) -> Expected {
-    Expected { name: name.into(), start: ms(start_ms), end: ms(end_ms), how: How::Completed }
+    Expected { name: name.into(), start: ms(start_ms), end: End::Completed(ms(end_ms)) }
 }
 
 /// A job that starts at `start_ms` and is cancelled (dropped) at `end_ms`.
 pub fn dropped(name: &str, start_ms: u64, end_ms: u64) -> Expected {
-    Expected { name: name.into(), start: ms(start_ms), end: ms(end_ms), how: How::Dropped }
+    Expected { name: name.into(), start: ms(start_ms), end: End::Cancelled(ms(end_ms)) }
 }
 
 /// A job that starts at `start_ms` and panics at `end_ms`.
 pub fn panicked(name: &str, start_ms: u64, end_ms: u64) -> Expected {
-    Expected { name: name.into(), start: ms(start_ms), end: ms(end_ms), how: How::Panicked }
+    Expected { name: name.into(), start: ms(start_ms), end: End::Panicked(ms(end_ms)) }
 }
 
 impl Expected {
-    fn ending(&self) -> Ending {
-        match self.how {
-            How::Completed => Ending::Completed(self.end),
-            How::Dropped => Ending::Dropped(self.end),
-            How::Panicked => Ending::Panicked(self.end),
-        }
-    }
-
     fn as_span(&self) -> Span {
-        Span { name: self.name.clone(), fate: Fate { started: Some(self.start), ended: Some(self.ending()) } }
+        Span { name: self.name.clone(), fate: Fate { started: Some(self.start), ended: Some(self.end) } }
     }
 }
 
-fn describe_end(end: Option<Ending>) -> String {
+fn describe_end(end: Option<End>) -> String {
     match end {
-        Some(Ending::Completed(t)) => format!("ended at {}", fmt_duration(t)),
-        Some(Ending::Dropped(t)) => format!("was cancelled at {}", fmt_duration(t)),
-        Some(Ending::Panicked(t)) => format!("panicked at {}", fmt_duration(t)),
+        Some(End::Completed(t)) => format!("ended at {}", fmt_duration(t)),
+        Some(End::Cancelled(t)) => format!("was cancelled at {}", fmt_duration(t)),
+        Some(End::Panicked(t)) => format!("panicked at {}", fmt_duration(t)),
         None => "never ended".to_string(),
     }
 }
@@ -95,7 +79,7 @@ pub fn assert_schedule(tl: &Timeline, expected: &[Expected], what: &str) {
             .find(|s| s.name == e.name)
             .cloned()
             .unwrap_or(Span { name: e.name.clone(), fate: Fate::default() });
-        if actual.fate.started != Some(e.start) || actual.fate.ended != Some(e.ending()) {
+        if actual.fate.started != Some(e.start) || actual.fate.ended != Some(e.end) {
             mismatches.push((e.clone(), actual.clone()));
         }
         actual_of_expected.push(actual);
@@ -121,7 +105,7 @@ pub fn assert_schedule(tl: &Timeline, expected: &[Expected], what: &str) {
             describe_start(a.fate.started),
             describe_end(a.fate.ended),
             describe_start(Some(e.start)),
-            describe_end(Some(e.ending())),
+            describe_end(Some(e.end)),
         ));
     }
     if mismatches.len() > 6 {
@@ -139,12 +123,12 @@ pub fn assert_schedule(tl: &Timeline, expected: &[Expected], what: &str) {
 fn end_of_schedule(actual: &[Span], got: Duration, expected: &[Expected], want: Duration) -> String {
     let yours = if actual.iter().any(|s| s.fate.started.is_some() && s.fate.ended.is_none()) {
         format!("not all of your jobs ended: the last thing seen was at {}", fmt_duration(got))
-    } else if actual.iter().all(|s| matches!(s.fate.ended, Some(Ending::Completed(_)))) {
+    } else if actual.iter().all(|s| matches!(s.fate.ended, Some(End::Completed(_)))) {
         format!("your jobs finished at {}", fmt_duration(got))
     } else {
         format!("the last of your jobs ended (finished, was cancelled or panicked) at {}", fmt_duration(got))
     };
-    let theirs = if expected.iter().all(|e| e.how == How::Completed) {
+    let theirs = if expected.iter().all(|e| matches!(e.end, End::Completed(_))) {
         format!("they should all be done at {}", fmt_duration(want))
     } else {
         format!("the schedule asked for ends at {}", fmt_duration(want))
@@ -172,14 +156,14 @@ fn diagnose(expected: &[Span], actual: &[Span], spec: &[Expected]) -> Vec<String
         out.push(format!("at most {got_peak} ran at once; {want_peak} should have."));
     }
     for (e, a) in spec.iter().zip(actual) {
-        match (e.how, a.fate.ended) {
-            (How::Dropped, Some(Ending::Completed(t))) => out.push(format!(
+        match (e.end, a.fate.ended) {
+            (End::Cancelled(want), Some(End::Completed(t))) => out.push(format!(
                 "{} ran to completion at {}: it should have been cancelled at {}.",
                 e.name,
                 fmt_duration(t),
-                fmt_duration(e.end)
+                fmt_duration(want)
             )),
-            (How::Completed, Some(Ending::Dropped(t))) => out.push(format!(
+            (End::Completed(_), Some(End::Cancelled(t))) => out.push(format!(
                 "{} was cancelled at {} before it could finish: who dropped it?",
                 e.name,
                 fmt_duration(t)
@@ -192,6 +176,52 @@ fn diagnose(expected: &[Span], actual: &[Span], spec: &[Expected]) -> Vec<String
         }
     }
     out
+}
+
+/// Fails if any job of `tl` ever started: the call should have refused
+/// before it touched them. `advice` says what to do instead ("Check k
+/// before you touch the jobs.").
+pub fn assert_none_started(tl: &Timeline, what: &str, advice: &str) {
+    let started: Vec<String> =
+        tl.spans().into_iter().filter(|s| s.fate.started.is_some()).map(|s| s.name).collect();
+    if !started.is_empty() {
+        fail(format!("{what}: no job should run, but {} started. {advice}", started.join(", ")));
+    }
+}
+
+/// Fails if the job called `name` ever started; `why` says why it must not
+/// ("no step starts after the deadline has passed").
+pub fn assert_never_started(tl: &Timeline, name: &str, why: &str) {
+    if let Some(span) = tl.span(name)
+        && let Some(at) = span.fate.started
+    {
+        fail(format!("{name} started at {}: {why}", fmt_duration(at)));
+    }
+}
+
+/// Fails unless each job of `tl` named in `names` was cancelled (dropped)
+/// at exactly `at_ms`, however far it had got: it may never have been
+/// polled. `why` finishes the sentence "it should have been cancelled
+/// (dropped) at 1.000 s, ..." with when and how ("when the first error came
+/// back.\n..."). Read it once the runtime has had time to finish what it
+/// was told to cancel: a job left running in a detached task shows then.
+pub fn assert_cancelled_at<S: AsRef<str>>(tl: &Timeline, names: &[S], at_ms: u64, what: &str, why: &str) {
+    let at = ms(at_ms);
+    let ends: std::collections::HashMap<String, Option<End>> =
+        tl.spans().into_iter().map(|s| (s.name, s.fate.ended)).collect();
+    for name in names.iter().map(AsRef::as_ref) {
+        let problem = match ends.get(name).copied().flatten() {
+            Some(End::Cancelled(t)) if t == at => continue,
+            Some(End::Cancelled(t)) => format!("{name} was cancelled at {}", fmt_duration(t)),
+            Some(End::Completed(t)) => format!("{name} ran to completion at {}", fmt_duration(t)),
+            Some(End::Panicked(t)) => format!("{name} panicked at {}", fmt_duration(t)),
+            None => format!("{name} was still running when the test looked (is it in a detached task?)"),
+        };
+        fail(format!(
+            "{what}: {problem}; it should have been cancelled (dropped) at {}, {why}",
+            fmt_duration(at)
+        ));
+    }
 }
 
 /// Asserts an exact duration on the virtual clock.
@@ -237,13 +267,7 @@ pub fn check_eq<T: Debug + PartialEq>(actual: T, expected: T, what: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gantt::BarEnd;
-
-    /// The message `f` fails with.
-    fn failure_of(f: impl FnOnce()) -> String {
-        let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).expect_err("it fails");
-        payload.downcast_ref::<crate::failure::Teaching>().expect("a teaching failure").0.clone()
-    }
+    use crate::failure::tests::failure_of;
 
     #[test]
     fn a_sequential_schedule_is_explained_and_drawn() {
@@ -340,7 +364,46 @@ mod tests {
 
     #[test]
     fn an_unstarted_bar_is_drawn_as_such() {
-        let bars = [Bar { label: "A".into(), start: None, end: BarEnd::Open }];
+        let bars = [Bar { label: "A".into(), start: None, end: None }];
         assert!(chart(&bars, &bars).contains("never started"));
+    }
+
+    #[test]
+    fn jobs_that_should_not_have_started_are_named() {
+        crate::run(async {
+            let tl = Timeline::new();
+            let (a, _b) = (tl.job("A", 100, ()), tl.job("B", 100, ()));
+            assert_none_started(&tl, "k = 0", "Check k first.");
+            assert_never_started(&tl, "A", "it comes after the deadline");
+            tokio::time::sleep(crate::ms(250)).await;
+            a.await;
+            let message = failure_of(|| assert_none_started(&tl, "k = 0", "Check k first."));
+            assert_eq!(message, "k = 0: no job should run, but A started. Check k first.");
+            let message = failure_of(|| assert_never_started(&tl, "A", "it comes after the deadline"));
+            assert_eq!(message, "A started at 0.250 s: it comes after the deadline");
+        });
+    }
+
+    #[test]
+    fn a_job_not_cancelled_at_the_instant_says_what_it_did() {
+        crate::run(async {
+            let tl = Timeline::new();
+            let jobs = futures::future::join3(
+                tl.job("A", 2000, ()),
+                tl.job("B", 500, ()),
+                tl.endless_job::<()>("C"),
+            );
+            let _ = tokio::time::timeout(crate::ms(1000), jobs).await;
+            assert_cancelled_at(&tl, &["A", "C"], 1000, "try_all", "when B failed.");
+            let message =
+                failure_of(|| assert_cancelled_at(&tl, &["A", "B"], 1000, "try_all", "when B failed."));
+            assert_eq!(
+                message,
+                "try_all: B ran to completion at 0.500 s; it should have been cancelled (dropped) at 1.000 s, \
+                 when B failed."
+            );
+            let message = failure_of(|| assert_cancelled_at(&tl, &["A"], 800, "try_all", "at once."));
+            assert!(message.starts_with("try_all: A was cancelled at 1.000 s;"), "{message}");
+        });
     }
 }

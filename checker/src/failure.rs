@@ -7,8 +7,11 @@
 
 use std::any::Any;
 use std::cell::RefCell;
-use std::panic::PanicHookInfo;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, PanicHookInfo};
 use std::sync::Once;
+
+use futures::FutureExt;
 
 /// A failure message the learner can act on, carried as a panic payload.
 #[derive(Debug)]
@@ -38,6 +41,39 @@ fn payload_text(payload: &(dyn Any + Send)) -> Option<&str> {
         Some(s)
     } else {
         payload.downcast_ref::<String>().map(String::as_str)
+    }
+}
+
+/// The text of a panic payload: `panic!("boom")` carries a `&'static str`,
+/// `panic!("{x}")` (and most panics of std) a `String`.
+pub fn panic_text(payload: &(dyn Any + Send)) -> String {
+    payload_text(payload).unwrap_or("a panic with a non-text payload").to_string()
+}
+
+/// Awaits `fut` and catches a panic inside it: `Err` holds the panic's
+/// text, for a failure that says what the code under test panicked with.
+/// A `todo!()` is not caught: the runner reports a task not yet written.
+pub async fn catch_panic<F: Future>(fut: F) -> Result<F::Output, String> {
+    match AssertUnwindSafe(fut).catch_unwind().await {
+        Ok(value) => Ok(value),
+        Err(payload) => {
+            let text = panic_text(payload.as_ref());
+            if todo_task(&text).is_some() {
+                std::panic::resume_unwind(payload);
+            }
+            Err(text)
+        }
+    }
+}
+
+/// Awaits `fut`, a call that must not panic (a huge limit that overflows,
+/// a payload unwrapped), and turns a panic into a failure: `{what}
+/// panicked: "{text}".` and, on the next line, what `why` says about that
+/// text.
+pub async fn without_panic<F: Future>(fut: F, what: &str, why: impl FnOnce(&str) -> String) -> F::Output {
+    match catch_panic(fut).await {
+        Ok(value) => value,
+        Err(text) => fail(format!("{what} panicked: \"{text}\".\n{}", why(&text))),
     }
 }
 
@@ -111,8 +147,45 @@ pub(crate) fn install_hook() {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// The message `f` fails with, through a checker assertion.
+    pub(crate) fn failure_of(f: impl FnOnce()) -> String {
+        let payload = std::panic::catch_unwind(AssertUnwindSafe(f)).expect_err("it fails");
+        payload.downcast_ref::<Teaching>().expect("a teaching failure").0.clone()
+    }
+
+    /// The message a test body fails with when [`crate::run`] runs it.
+    pub(crate) fn failure_of_run(body: impl Future<Output = ()>) -> String {
+        let payload = std::panic::catch_unwind(AssertUnwindSafe(|| crate::run(body))).expect_err("it fails");
+        payload.downcast_ref::<String>().expect("the message run fails with").clone()
+    }
+
+    #[test]
+    fn a_panic_is_caught_with_its_text_both_ways() {
+        crate::run(async {
+            let quiet = |m: Box<dyn Any + Send>| async move { std::panic::resume_unwind(m) };
+            assert_eq!(catch_panic(quiet(Box::new("boom"))).await, Err::<(), _>("boom".to_string()));
+            assert_eq!(
+                catch_panic(quiet(Box::new(format!("disk {} is full", 7)))).await,
+                Err("disk 7 is full".into())
+            );
+            assert_eq!(catch_panic(quiet(Box::new(7))).await, Err("a panic with a non-text payload".into()));
+            assert_eq!(catch_panic(async { 'a' }).await, Ok('a'));
+        });
+        let message = failure_of_run(async {
+            let overflow = async { std::panic::resume_unwind(Box::new("overflow when adding durations")) };
+            without_panic(overflow, "with_timeout(Duration::MAX, A)", |text| {
+                format!("{} is an overflow", text.len())
+            })
+            .await
+        });
+        assert_eq!(
+            message,
+            "with_timeout(Duration::MAX, A) panicked: \"overflow when adding durations\".\n30 is an overflow"
+        );
+    }
 
     #[test]
     fn a_todo_names_its_task() {

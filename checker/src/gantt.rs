@@ -15,36 +15,23 @@
 
 use std::time::Duration;
 
-/// How a bar ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BarEnd {
-    /// Finished normally at this instant.
-    Completed(Duration),
-    /// Cancelled (dropped) at this instant.
-    Dropped(Duration),
-    /// Panicked at this instant.
-    Panicked(Duration),
-    /// Still running when the picture was taken.
-    Open,
-}
+use crate::probe::End;
 
 /// One row of a chart.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Bar {
+pub(crate) struct Bar {
     /// The job's name.
-    pub label: String,
+    pub(crate) label: String,
     /// First poll; `None` if it never started.
-    pub start: Option<Duration>,
-    /// How it ended.
-    pub end: BarEnd,
+    pub(crate) start: Option<Duration>,
+    /// How it ended; `None` if it was still running when the picture was
+    /// taken.
+    pub(crate) end: Option<End>,
 }
 
 impl Bar {
     fn end_at(&self) -> Option<Duration> {
-        match self.end {
-            BarEnd::Completed(t) | BarEnd::Dropped(t) | BarEnd::Panicked(t) => Some(t),
-            BarEnd::Open => None,
-        }
+        self.end.map(End::at)
     }
 }
 
@@ -129,14 +116,14 @@ fn truncate(label: &str) -> String {
 
 /// Draws one or more labelled blocks ("expected", "yours") on a shared time
 /// axis, in at most `width` columns.
-pub fn render(blocks: &[(&str, &[Bar])], width: usize) -> String {
+pub(crate) fn render(blocks: &[(&str, &[Bar])], width: usize) -> String {
     draw_chart(blocks, width, false)
 }
 
 /// [`render`], with a row under each block that counts the bars in flight
 /// in every column (`+` for ten or more): where a limit was broken shows
 /// even when the rows themselves do not fit.
-pub fn render_with_load(blocks: &[(&str, &[Bar])], width: usize) -> String {
+pub(crate) fn render_with_load(blocks: &[(&str, &[Bar])], width: usize) -> String {
     draw_chart(blocks, width, true)
 }
 
@@ -160,7 +147,7 @@ fn draw_chart(blocks: &[(&str, &[Bar])], width: usize, load: bool) -> String {
         .max()
         .unwrap_or_default()
         .as_millis() as u64;
-    let has_open = blocks.iter().flat_map(|(_, bars)| bars.iter()).any(|b| b.end == BarEnd::Open);
+    let has_open = blocks.iter().flat_map(|(_, bars)| bars.iter()).any(|b| b.end.is_none());
     // Leave room after the horizon for the `…` of a bar that never ended.
     let horizon = if has_open { horizon + horizon / 8 + 1 } else { horizon.max(1) };
     let axis = Axis::fit(horizon, cols, 7);
@@ -222,10 +209,10 @@ fn draw(bar: &Bar, mpc: u64, chart_cols: usize) -> String {
     let from = (start.as_millis() as u64 / mpc) as usize;
     let mut line = " ".repeat(from);
     let (to, mark) = match bar.end {
-        BarEnd::Completed(t) => ((t.as_millis() as u64).div_ceil(mpc) as usize, None),
-        BarEnd::Dropped(t) => ((t.as_millis() as u64).div_ceil(mpc) as usize, Some('✕')),
-        BarEnd::Panicked(t) => ((t.as_millis() as u64).div_ceil(mpc) as usize, Some('!')),
-        BarEnd::Open => (chart_cols, Some('…')),
+        Some(End::Completed(t)) => ((t.as_millis() as u64).div_ceil(mpc) as usize, None),
+        Some(End::Cancelled(t)) => ((t.as_millis() as u64).div_ceil(mpc) as usize, Some('✕')),
+        Some(End::Panicked(t)) => ((t.as_millis() as u64).div_ceil(mpc) as usize, Some('!')),
+        None => (chart_cols, Some('…')),
     };
     if to <= from {
         line.push('▏');
@@ -244,7 +231,7 @@ mod tests {
     use crate::ms;
 
     fn done(label: &str, start: u64, end: u64) -> Bar {
-        Bar { label: label.into(), start: Some(ms(start)), end: BarEnd::Completed(ms(end)) }
+        Bar { label: label.into(), start: Some(ms(start)), end: Some(End::Completed(ms(end))) }
     }
 
     #[test]
@@ -264,10 +251,10 @@ mod tests {
     #[test]
     fn marks_cancelled_panicked_open_and_unstarted_bars() {
         let bars = [
-            Bar { label: "drop".into(), start: Some(ms(0)), end: BarEnd::Dropped(ms(1000)) },
-            Bar { label: "boom".into(), start: Some(ms(0)), end: BarEnd::Panicked(ms(500)) },
-            Bar { label: "open".into(), start: Some(ms(0)), end: BarEnd::Open },
-            Bar { label: "idle".into(), start: None, end: BarEnd::Open },
+            Bar { label: "drop".into(), start: Some(ms(0)), end: Some(End::Cancelled(ms(1000))) },
+            Bar { label: "boom".into(), start: Some(ms(0)), end: Some(End::Panicked(ms(500))) },
+            Bar { label: "open".into(), start: Some(ms(0)), end: None },
+            Bar { label: "idle".into(), start: None, end: None },
         ];
         let chart = render(&[("yours", &bars)], 80);
         assert!(chart.contains("█✕"), "{chart}");

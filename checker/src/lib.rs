@@ -22,24 +22,32 @@
 //! schedule as a Gantt chart: that picture is the teaching moment.
 
 mod blocking;
+mod cancel;
 mod channel;
 mod clock;
 mod expect;
 mod failure;
 mod gantt;
+mod order;
 mod probe;
 mod rate;
+mod returns;
 mod runtime;
 mod tasks;
 mod timeline;
 mod watchdog;
 
-pub use clock::{elapsed, fmt_duration, ms};
-pub use expect::{Expected, assert_elapsed, assert_peak, assert_schedule, check_eq, done, dropped, panicked};
-pub use failure::fail;
-pub use gantt::{Bar, BarEnd};
-pub use probe::{Ending, Fate, Gauge, GaugeGuard, Probe, Probed};
+pub use cancel::cancel_after;
+pub use clock::{elapsed, fmt_duration, ms, sleep_until_ms};
+pub use expect::{
+    Expected, assert_cancelled_at, assert_elapsed, assert_never_started, assert_none_started, assert_peak,
+    assert_schedule, check_eq, done, dropped, panicked,
+};
+pub use failure::{catch_panic, fail, panic_text, without_panic};
+pub use order::{check_input_order, first_difference};
+pub use probe::{End, Fate, Gauge, GaugeGuard, Probe, Probed};
 pub use rate::{Overfull, RateLimit, assert_admissions, assert_rate_limited, overfull_window};
-pub use runtime::{Limits, run, run_with, within};
+pub use returns::{assert_returned_after, assert_returned_at, at_once, within};
+pub use runtime::{Limits, PATIENCE, run, run_with};
 pub use tasks::{assert_live_tasks, live_tasks, settled_live_tasks};
-pub use timeline::{Job, Span, Timeline};
+pub use timeline::{Job, Span, Timeline, named};

@@ -10,24 +10,26 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// How a probed future's life ended, at a virtual instant since the test
-/// began.
+/// How a job ended, and when: a virtual instant since the test began. The
+/// one word for it everywhere: what a probe saw, what a schedule expects,
+/// how a bar of a chart ends. A job still running has no `End` yet
+/// (`Option<End>` is `None`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ending {
+pub enum End {
     /// It returned its value.
     Completed(Duration),
     /// It was dropped before it finished: cancelled (aborted, timed out,
     /// lost a `select!`, or its owner went away).
-    Dropped(Duration),
+    Cancelled(Duration),
     /// It panicked while being polled.
     Panicked(Duration),
 }
 
-impl Ending {
+impl End {
     /// The instant it ended, however it ended.
     pub fn at(self) -> Duration {
         match self {
-            Ending::Completed(t) | Ending::Dropped(t) | Ending::Panicked(t) => t,
+            End::Completed(t) | End::Cancelled(t) | End::Panicked(t) => t,
         }
     }
 }
@@ -38,7 +40,7 @@ pub struct Fate {
     /// First poll: a future does nothing before it (futures are lazy).
     pub started: Option<Duration>,
     /// How and when it ended; `None` while it is still alive.
-    pub ended: Option<Ending>,
+    pub ended: Option<End>,
 }
 
 impl Fate {
@@ -91,13 +93,6 @@ pub struct Probed<F> {
     done: bool,
 }
 
-impl<F> Probed<F> {
-    /// The probe watching this future.
-    pub fn probe(&self) -> Probe {
-        self.probe.clone()
-    }
-}
-
 impl<F: Future> Future for Probed<F> {
     type Output = F::Output;
 
@@ -110,14 +105,14 @@ impl<F: Future> Future for Probed<F> {
             Ok(Poll::Ready(value)) => {
                 self.done = true;
                 let now = self.probe.now();
-                self.probe.lock().ended = Some(Ending::Completed(now));
+                self.probe.lock().ended = Some(End::Completed(now));
                 Poll::Ready(value)
             }
             Ok(Poll::Pending) => Poll::Pending,
             Err(panic) => {
                 self.done = true;
                 let now = self.probe.now();
-                self.probe.lock().ended = Some(Ending::Panicked(now));
+                self.probe.lock().ended = Some(End::Panicked(now));
                 std::panic::resume_unwind(panic)
             }
         }
@@ -128,7 +123,7 @@ impl<F> Drop for Probed<F> {
     fn drop(&mut self) {
         if !self.done {
             let now = self.probe.now();
-            self.probe.lock().ended.get_or_insert(Ending::Dropped(now));
+            self.probe.lock().ended.get_or_insert(End::Cancelled(now));
         }
     }
 }

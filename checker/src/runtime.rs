@@ -38,6 +38,11 @@ impl Default for Limits {
     }
 }
 
+/// How long a call may run before a test calls it a hang: far longer than
+/// any call in the course needs, and instant in real time. Give it to
+/// [`crate::within`], with a hint that says what usually hangs there.
+pub const PATIENCE: Duration = Duration::from_millis(30_000);
+
 impl Limits {
     /// The default limits with another virtual-time guard: a test that a
     /// wrong answer turns into a hang can fail sooner on the virtual clock
@@ -45,18 +50,13 @@ impl Limits {
     pub fn with_virtual_limit(virtual_limit: Duration) -> Self {
         Limits { virtual_limit, ..Limits::default() }
     }
-}
 
-/// Awaits `fut`, or fails once it has run `limit` of virtual time: a hang,
-/// explained. `what` names the call, `hint` says what usually causes it
-/// ("give each producer its own clone of the Sender ...").
-pub async fn within<F: Future>(limit: Duration, what: &str, hint: &str, fut: F) -> F::Output {
-    match tokio::time::timeout(limit, fut).await {
-        Ok(output) => output,
-        Err(_) => crate::fail(format!(
-            "{what} was still running after {} of virtual time, far longer than it needs.\n{hint}",
-            fmt_duration(limit)
-        )),
+    /// The limits for a test that a wrong answer can hang: the virtual-time
+    /// guard at one minute (twice [`PATIENCE`]) rather than ten, so that a
+    /// hang outside any [`crate::within`] fails soon too, while each call
+    /// in a `within` is given its full [`PATIENCE`] and explained first.
+    pub fn one_minute() -> Self {
+        Limits::with_virtual_limit(PATIENCE * 2)
     }
 }
 

@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::gantt::{Bar, BarEnd};
-use crate::probe::{Ending, Fate, Probe, Probed};
+use crate::gantt::Bar;
+use crate::probe::{End, Fate, Probe, Probed};
 
 /// A boxed job future, as [`Timeline::job`] makes them: `Send + 'static`,
 /// so it can be awaited in place or spawned.
@@ -54,7 +54,7 @@ impl Timeline {
     }
 
     /// Whether any job was put on it.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.lock().is_empty()
     }
 
@@ -69,31 +69,65 @@ impl Timeline {
         probed
     }
 
-    /// A job that takes `ms` milliseconds of virtual time, then returns `value`.
-    pub fn job<T: Send + 'static>(&self, name: impl Into<String>, ms: u64, value: T) -> Job<T> {
-        self.track(
-            name,
-            Box::pin(async move {
-                tokio::time::sleep(Duration::from_millis(ms)).await;
-                value
-            }),
-        )
+    /// Puts any future on the timeline as a [`Job`], so that it fits in one
+    /// `Vec` with the jobs [`Timeline::job`] makes.
+    pub fn job_from<T: 'static>(
+        &self,
+        name: impl Into<String>,
+        fut: impl Future<Output = T> + Send + 'static,
+    ) -> Job<T> {
+        let boxed: Pin<Box<dyn Future<Output = T> + Send + 'static>> = Box::pin(fut);
+        self.track(name, boxed)
     }
 
-    /// A job that takes `ms` milliseconds, then panics with `message`.
-    pub fn panicking_job<T: Send + 'static>(
+    /// A job that takes `ms` milliseconds of virtual time, then returns `value`.
+    pub fn job<T: Send + 'static>(&self, name: impl Into<String>, ms: u64, value: T) -> Job<T> {
+        self.job_from(name, async move {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            value
+        })
+    }
+
+    /// A job that is ready the first time it is polled: it starts and ends
+    /// at the same instant, and no time passes.
+    pub fn ready_job<T: Send + 'static>(&self, name: impl Into<String>, value: T) -> Job<T> {
+        self.job_from(name, async move { value })
+    }
+
+    /// A job that never ends: it only stops when it is dropped.
+    pub fn endless_job<T: Send + 'static>(&self, name: impl Into<String>) -> Job<T> {
+        self.job_from(name, std::future::pending())
+    }
+
+    /// A job that takes `ms` milliseconds, then panics the way
+    /// `panic!("boom")` does: its payload is a `&'static str`.
+    pub fn str_panic_job<T: 'static>(
         &self,
         name: impl Into<String>,
         ms: u64,
         message: &'static str,
     ) -> Job<T> {
-        self.track(
-            name,
-            Box::pin(async move {
-                tokio::time::sleep(Duration::from_millis(ms)).await;
-                panic!("{message}")
-            }),
-        )
+        self.job_from(name, async move {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            std::panic::panic_any(message)
+        })
+    }
+
+    /// A job that takes `ms` milliseconds, then panics the way
+    /// `panic!("disk {n} is full")` does, with a message only known at run
+    /// time: its payload is a `String`. Code that reports a panic's text
+    /// must read both kinds of payload.
+    pub fn string_panic_job<T: 'static>(
+        &self,
+        name: impl Into<String>,
+        ms: u64,
+        message: impl Into<String>,
+    ) -> Job<T> {
+        let message: String = message.into();
+        self.job_from(name, async move {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            std::panic::panic_any(message)
+        })
     }
 
     /// Every job in the order it was put on the timeline.
@@ -113,7 +147,7 @@ impl Timeline {
             .into_iter()
             .enumerate()
             .filter_map(|(i, s)| match s.fate.ended {
-                Some(Ending::Completed(t)) => Some((t, i, s.name)),
+                Some(End::Completed(t)) => Some((t, i, s.name)),
                 _ => None,
             })
             .collect();
@@ -128,13 +162,8 @@ impl Timeline {
         peak_of(&self.spans())
     }
 
-    /// When the last job ended (or the last start, if none ended).
-    pub fn last_end(&self) -> Duration {
-        last_end(&self.spans())
-    }
-
     /// The timeline as Gantt bars.
-    pub fn bars(&self) -> Vec<Bar> {
+    pub(crate) fn bars(&self) -> Vec<Bar> {
         self.spans().iter().map(bar_of).collect()
     }
 }
@@ -180,17 +209,17 @@ pub(crate) fn peak_of(spans: &[Span]) -> usize {
 }
 
 pub(crate) fn last_end(spans: &[Span]) -> Duration {
-    spans.iter().filter_map(|s| s.fate.ended.map(Ending::at).or(s.fate.started)).max().unwrap_or_default()
+    spans.iter().filter_map(|s| s.fate.ended.map(End::at).or(s.fate.started)).max().unwrap_or_default()
 }
 
 pub(crate) fn bar_of(span: &Span) -> Bar {
-    let end = match span.fate.ended {
-        Some(Ending::Completed(t)) => BarEnd::Completed(t),
-        Some(Ending::Dropped(t)) => BarEnd::Dropped(t),
-        Some(Ending::Panicked(t)) => BarEnd::Panicked(t),
-        None => BarEnd::Open,
-    };
-    Bar { label: span.name.clone(), start: span.fate.started, end }
+    Bar { label: span.name.clone(), start: span.fate.started, end: span.fate.ended }
+}
+
+/// Gives the jobs the names A, B, C, ... in order, for the calls that take
+/// `(name, job)` pairs.
+pub fn named<J>(jobs: Vec<J>) -> Vec<(String, J)> {
+    ('A'..).map(|n| n.to_string()).zip(jobs).collect()
 }
 
 #[cfg(test)]
@@ -201,7 +230,7 @@ mod tests {
     fn span(name: &str, start: u64, end: u64) -> Span {
         Span {
             name: name.into(),
-            fate: Fate { started: Some(ms(start)), ended: Some(Ending::Completed(ms(end))) },
+            fate: Fate { started: Some(ms(start)), ended: Some(End::Completed(ms(end))) },
         }
     }
 

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use checker::{Ending, Gauge, Probe, Timeline, ms};
+use checker::{End, Gauge, Probe, Timeline, ms};
 
 #[test]
 fn a_gauge_counts_what_is_in_flight_and_its_peak() {
@@ -29,7 +29,7 @@ fn a_drop_probe_sees_a_cancellation_at_its_exact_instant() {
         assert!(tokio::time::timeout(ms(1250), job).await.is_err());
         let fate = probe.fate();
         assert_eq!(fate.started, Some(ms(0)));
-        assert_eq!(fate.ended, Some(Ending::Dropped(ms(1250))));
+        assert_eq!(fate.ended, Some(End::Cancelled(ms(1250))));
     });
 }
 
@@ -38,12 +38,12 @@ fn a_drop_probe_sees_completion_and_a_panic() {
     checker::run(async {
         let tl = Timeline::new();
         let ok = tl.job("ok", 700, ());
-        let boom = tl.panicking_job::<()>("boom", 300, "boom");
+        let boom = tl.str_panic_job::<()>("boom", 300, "boom");
         let handle = tokio::spawn(boom);
         ok.await;
         assert!(handle.await.unwrap_err().is_panic());
-        assert_eq!(tl.span("ok").unwrap().fate.ended, Some(Ending::Completed(ms(700))));
-        assert_eq!(tl.span("boom").unwrap().fate.ended, Some(Ending::Panicked(ms(300))));
+        assert_eq!(tl.span("ok").unwrap().fate.ended, Some(End::Completed(ms(700))));
+        assert_eq!(tl.span("boom").unwrap().fate.ended, Some(End::Panicked(ms(300))));
     });
 }
 
@@ -55,7 +55,7 @@ fn a_timeline_starts_a_job_at_its_first_poll_not_its_creation() {
         tokio::time::sleep(ms(400)).await;
         late.await;
         let fate = tl.span("late").unwrap().fate;
-        assert_eq!((fate.started, fate.ended), (Some(ms(400)), Some(Ending::Completed(ms(1400)))));
+        assert_eq!((fate.started, fate.ended), (Some(ms(400)), Some(End::Completed(ms(1400)))));
         assert_eq!(tl.completion_order(), vec!["late".to_string()]);
         assert_eq!(checker::elapsed(), ms(1400));
     });

@@ -7,13 +7,11 @@
 //! another order (A 2 s, B 1 s, C 3 s finish B, A, C; 100 jobs finish ten
 //! by ten, last to first), so an order that is right by luck is not enough.
 
-use std::fmt::Debug;
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
 use checker::{
-    Ending, Job, Timeline, assert_elapsed, assert_schedule, check_eq, done, dropped, fmt_duration,
+    Job, Timeline, assert_cancelled_at, assert_elapsed, assert_returned_at, assert_schedule, check_eq,
+    check_input_order, done, dropped, named,
 };
 use gather::{JobPanicked, concurrent, sequential, settle_all, spawn_all, try_all};
 
@@ -33,46 +31,6 @@ fn abc_b_fails(tl: &Timeline) -> Vec<Job<Result<char, String>>> {
     ]
 }
 
-/// Gives the jobs the names A, B, C, ... for `spawn_all`.
-fn named<T>(jobs: Vec<Job<T>>) -> Vec<(String, Job<T>)> {
-    ('A'..).map(|n| n.to_string()).zip(jobs).collect()
-}
-
-/// Puts any future on the timeline as a `Job`, so it fits in one Vec with
-/// the jobs `Timeline::job` makes.
-fn custom<T: 'static>(tl: &Timeline, name: &str, fut: impl Future<Output = T> + Send + 'static) -> Job<T> {
-    let boxed: Pin<Box<dyn Future<Output = T> + Send>> = Box::pin(fut);
-    tl.track(name, boxed)
-}
-
-/// A job that is ready the first time it is polled: no time passes.
-fn ready_job<T: Send + 'static>(tl: &Timeline, name: &str, value: T) -> Job<T> {
-    custom(tl, name, async move { value })
-}
-
-/// A job that never ends.
-fn endless_job<T: Send + 'static>(tl: &Timeline, name: &str) -> Job<T> {
-    custom(tl, name, std::future::pending())
-}
-
-/// A job that panics after `ms` with `panic!("boom")`: its payload is a
-/// `&'static str`.
-fn str_panic_job(tl: &Timeline, name: &str, ms: u64) -> Job<char> {
-    custom(tl, name, async move {
-        tokio::time::sleep(Duration::from_millis(ms)).await;
-        panic!("boom")
-    })
-}
-
-/// A job that panics after `ms` with `panic!("disk {disk} is full")`, where
-/// `disk` is only known at run time: its payload is a `String`.
-fn string_panic_job(tl: &Timeline, name: &str, ms: u64, disk: u32) -> Job<char> {
-    custom(tl, name, async move {
-        tokio::time::sleep(Duration::from_millis(ms)).await;
-        panic!("disk {disk} is full")
-    })
-}
-
 /// 100 jobs in ten groups of ten that finish group by group, last group
 /// first: jobs 90–99 at 100 ms, ..., jobs 0–9 at 1 s. Job `i` returns
 /// `value(i)`. The ten of a group end at one instant, in an order nobody
@@ -83,50 +41,17 @@ fn finishing_last_to_first<T: Send + 'static>(tl: &Timeline, value: impl Fn(usiz
 
 // ---- checks -------------------------------------------------------------
 
-/// Results must come back in input order. When they do not, say where they
-/// first differ.
-fn check_input_order<T: Debug + PartialEq>(yours: Vec<T>, expected: Vec<T>, what: &str) {
-    if yours == expected {
-        return;
-    }
-    if yours.len() != expected.len() {
-        check_eq(yours, expected, &format!("{what}: one result per job"));
-        return;
-    }
-    let i = yours.iter().zip(&expected).position(|(a, e)| a != e).unwrap_or(0);
-    let mut message = format!(
-        "{what}: the results are not in input order.\n\
-         result {i} should be job {i}'s, {:?}; yours is {:?}.\n\
-         these jobs finish in another order than they were given: were the results collected as the jobs \
-         finished (FuturesUnordered, JoinSet::join_next)? keep each result in its job's slot.",
-        expected[i], yours[i]
-    );
-    if expected.len() <= 10 {
-        message.push_str(&format!("\n  expected: {expected:?}\n  yours:    {yours:?}"));
-    }
-    checker::fail(message)
-}
-
 /// Runs `spawn_all` on jobs one of which panics. If the panic reaches the
 /// caller, say so plainly: otherwise the report would show the job's own
 /// panic, in this file, as if the test had failed there.
 async fn spawn_all_with_a_panic(jobs: Vec<(String, Job<char>)>, who: &str) -> Vec<Result<char, JobPanicked>> {
-    use futures::FutureExt;
-    match std::panic::AssertUnwindSafe(spawn_all(jobs)).catch_unwind().await {
-        Ok(results) => results,
-        Err(payload) => {
-            let text = payload
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| payload.downcast_ref::<&str>().copied())
-                .unwrap_or("a panic with a non-text payload");
-            checker::fail(format!(
-                "spawn_all panicked when {who} panicked, with: {text}\n\
-                 a job's panic must come back as its JobPanicked, and the caller carries on: \
-                 awaiting a JoinHandle gives Err(JoinError) for a panicked task; do not unwrap it."
-            ))
-        }
-    }
+    checker::catch_panic(spawn_all(jobs)).await.unwrap_or_else(|text| {
+        checker::fail(format!(
+            "spawn_all panicked when {who} panicked, with: {text}\n\
+             a job's panic must come back as its JobPanicked, and the caller carries on: \
+             awaiting a JoinHandle gives Err(JoinError) for a panicked task; do not unwrap it."
+        ))
+    })
 }
 
 /// Checks `spawn_all`'s results, with a precise word for a wrong name or a
@@ -167,43 +92,6 @@ fn check_spawned(
         }
     }
     check_eq(yours, expected, what);
-}
-
-/// Checks that each job named in `names` was cancelled (dropped) at
-/// exactly `at_ms`, however far it had got: it may never have been polled.
-fn check_cancelled_at(tl: &Timeline, names: &[String], at_ms: u64, what: &str) {
-    let at = checker::ms(at_ms);
-    let ends: std::collections::HashMap<String, Option<Ending>> =
-        tl.spans().into_iter().map(|s| (s.name, s.fate.ended)).collect();
-    for name in names {
-        let ended = ends.get(name).copied().flatten();
-        let problem = match ended {
-            Some(Ending::Dropped(t)) if t == at => continue,
-            Some(Ending::Dropped(t)) => format!("{name} was cancelled at {}", fmt_duration(t)),
-            Some(Ending::Completed(t)) => format!("{name} ran to completion at {}", fmt_duration(t)),
-            Some(Ending::Panicked(t)) => format!("{name} panicked at {}", fmt_duration(t)),
-            None => format!("{name} was still running when the test looked (is it in a detached task?)"),
-        };
-        checker::fail(format!(
-            "{what}: {problem}; it should have been cancelled (dropped) at {}, when the first error came back.\n\
-             return at the first error and drop every job still running; a spawned job must be aborted.",
-            fmt_duration(at)
-        ));
-    }
-}
-
-/// The instant `try_all` returned at, with words for early and late.
-fn check_returned_at(expected_ms: u64, what: &str, if_late: &str) {
-    let now = checker::elapsed();
-    if now > checker::ms(expected_ms) {
-        checker::fail(format!(
-            "{what}: it returned at {}; it should return at {}, the instant the first error happened.\n\
-             {if_late}",
-            fmt_duration(now),
-            fmt_duration(checker::ms(expected_ms))
-        ));
-    }
-    assert_elapsed(now, expected_ms, what);
 }
 
 // ---- task 1: sequential -------------------------------------------------
@@ -369,7 +257,7 @@ fn spawn_all_returns_results_in_input_order() {
 fn spawn_all_reports_a_str_panic_by_name_and_message() {
     checker::run(async {
         let tl = Timeline::new();
-        let jobs = vec![tl.job("A", 2000, 'a'), str_panic_job(&tl, "B", 1000), tl.job("C", 3000, 'c')];
+        let jobs = vec![tl.job("A", 2000, 'a'), tl.str_panic_job("B", 1000, "boom"), tl.job("C", 3000, 'c')];
         let results = spawn_all_with_a_panic(named(jobs), "job B").await;
         check_spawned(
             results,
@@ -385,7 +273,12 @@ fn spawn_all_reports_a_str_panic_by_name_and_message() {
 fn spawn_all_reports_a_string_panic_by_name_and_message() {
     checker::run(async {
         let tl = Timeline::new();
-        let jobs = vec![string_panic_job(&tl, "A", 2000, 7), tl.job("B", 1000, 'b'), tl.job("C", 3000, 'c')];
+        let disk = 7;
+        let jobs = vec![
+            tl.string_panic_job("A", 2000, format!("disk {disk} is full")),
+            tl.job("B", 1000, 'b'),
+            tl.job("C", 3000, 'c'),
+        ];
         let results = spawn_all_with_a_panic(named(jobs), "job A").await;
         check_spawned(
             results,
@@ -477,6 +370,14 @@ fn settle_all_of_no_jobs_is_instant() {
 
 // ---- task 5: try_all ----------------------------------------------------
 
+/// What it usually means when try_all returns before the first error.
+const EARLY: &str =
+    "it returned before the first error happened: did it give up on a job that had not ended?";
+
+/// When, and how, the other jobs of try_all are cancelled.
+const CANCELLED: &str = "when the first error came back.\n\
+     return at the first error and drop every job still running; a spawned job must be aborted.";
+
 #[test]
 fn try_all_returns_every_value_in_input_order_when_all_succeed() {
     checker::run(async {
@@ -512,10 +413,13 @@ fn try_all_fails_fast_at_the_first_error() {
     checker::run(async {
         let tl = Timeline::new();
         let result = try_all(abc_b_fails(&tl)).await;
-        check_returned_at(
+        assert_returned_at(
+            checker::elapsed(),
             1000,
             "try_all(A 2 s, B fails at 1 s, C 3 s)",
-            "did it wait for the other jobs (or for A, before it looked at B) before it saw B's error?",
+            "it should return the instant the first error happened. did it wait for the other jobs (or for A, \
+             before it looked at B) before it saw B's error?",
+            EARLY,
         );
         check_eq(result, Err("B failed".to_string()), "try_all returns B's error");
     });
@@ -538,10 +442,13 @@ fn try_all_returns_the_error_that_happens_first() {
             "try_all(A fails at 2 s, B fails at 1 s, C 3 s) returns the error that happened first, B's, \
              not the first one in input order",
         );
-        check_returned_at(
+        assert_returned_at(
+            checker::elapsed(),
             1000,
             "try_all(A fails at 2 s, B fails at 1 s, C 3 s)",
-            "did it wait for A, the first job in the input, before it looked at the others?",
+            "it should return the instant the first error happened. did it wait for A, the first job in the \
+             input, before it looked at the others?",
+            EARLY,
         );
     });
 }
@@ -582,7 +489,7 @@ fn try_all_does_not_wait_for_a_job_that_never_ends() {
         let jobs = vec![
             tl.job("A", 2000, Ok('a')),
             tl.job("B", 1000, Err("B failed".to_string())),
-            endless_job(&tl, "C"),
+            tl.endless_job("C"),
         ];
         let result = checker::within(
             Duration::from_secs(60),
@@ -592,19 +499,23 @@ fn try_all_does_not_wait_for_a_job_that_never_ends() {
         )
         .await;
         check_eq(result, Err("B failed".to_string()), "try_all returns B's error");
-        check_returned_at(
+        assert_returned_at(
+            checker::elapsed(),
             1000,
             "try_all(A 2 s, B fails at 1 s, C never ends)",
-            "did it wait for A, the first job in the input, before it looked at B?",
+            "it should return the instant the first error happened. did it wait for A, the first job in the \
+             input, before it looked at B?",
+            EARLY,
         );
         // Let the runtime finish what it was told to cancel; a job left
         // running in a detached task shows up as still running.
         tokio::time::sleep(Duration::from_secs(5)).await;
-        check_cancelled_at(
+        assert_cancelled_at(
             &tl,
-            &["A".into(), "C".into()],
+            &["A", "C"],
             1000,
             "try_all(A 2 s, B fails at 1 s, C never ends)",
+            CANCELLED,
         );
     });
 }
@@ -616,13 +527,19 @@ fn try_all_fails_at_once_when_a_job_fails_at_once() {
         let jobs = vec![
             tl.job("A", 2000, Ok('a')),
             tl.job("C", 3000, Ok('c')),
-            ready_job(&tl, "B", Err("B failed".to_string())),
+            tl.ready_job("B", Err("B failed".to_string())),
         ];
         let result = try_all(jobs).await;
         check_eq(result, Err("B failed".to_string()), "try_all returns B's error");
-        check_returned_at(0, "try_all(A 2 s, C 3 s, B fails at once)", "B's error was there at 0 s.");
+        assert_returned_at(
+            checker::elapsed(),
+            0,
+            "try_all(A 2 s, C 3 s, B fails at once)",
+            "it should return the instant the first error happened. B's error was there at 0 s.",
+            EARLY,
+        );
         tokio::time::sleep(Duration::from_secs(5)).await;
-        check_cancelled_at(&tl, &["A".into(), "C".into()], 0, "try_all(A 2 s, C 3 s, B fails at once)");
+        assert_cancelled_at(&tl, &["A", "C"], 0, "try_all(A 2 s, C 3 s, B fails at once)", CANCELLED);
     });
 }
 
@@ -645,15 +562,18 @@ fn try_all_scales_to_a_thousand_jobs() {
             .collect();
         let result = try_all(jobs).await;
         check_eq(result, Err("job500 failed".to_string()), "try_all of 1 000 jobs returns job500's error");
-        check_returned_at(
+        assert_returned_at(
+            checker::elapsed(),
             1500,
             "try_all of 1 000 jobs, job500 failing at 1.5 s",
-            "did it look at the results in input order, so that job500's error waited for jobs 0-499? \
-             try_join_all does, above 30 jobs; so do FuturesOrdered and a loop over the handles.",
+            "it should return the instant the first error happened. did it look at the results in input order, \
+             so that job500's error waited for jobs 0-499? try_join_all does, above 30 jobs; so do \
+             FuturesOrdered and a loop over the handles.",
+            EARLY,
         );
         tokio::time::sleep(Duration::from_secs(5)).await;
         let others: Vec<String> = (0..1000).filter(|&i| i != 500).map(|i| format!("job{i}")).collect();
-        check_cancelled_at(&tl, &others, 1500, "try_all of 1 000 jobs, job500 failing at 1.5 s");
+        assert_cancelled_at(&tl, &others, 1500, "try_all of 1 000 jobs, job500 failing at 1.5 s", CANCELLED);
     });
 }
 

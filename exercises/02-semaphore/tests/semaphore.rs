@@ -10,12 +10,11 @@
 //! tasks, since a limit kept *inside* each task looks the same on the chart.
 
 use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
 use checker::{
-    Job, Timeline, assert_elapsed, assert_peak, assert_schedule, check_eq, done, dropped, fmt_duration, ms,
-    panicked,
+    Job, Timeline, assert_elapsed, assert_none_started, assert_peak, assert_schedule, check_eq, done,
+    dropped, fmt_duration, ms, named, panicked, sleep_until_ms,
 };
 use semaphore::{JobError, LimitError, Limiter, run_limited, spawn_limited};
 use tokio::sync::Semaphore;
@@ -26,55 +25,15 @@ const MAX: usize = Semaphore::MAX_PERMITS;
 // ---- helpers ------------------------------------------------------------
 
 /// Awaits `fut`, which must return at once: a bad limit is an error, not a
-/// wait. Fails with `hint` if it is still waiting after 1 s.
+/// wait.
 async fn at_once<T>(fut: impl Future<Output = T>, what: &str) -> T {
     let hint = "a bad k must come back as a LimitError at once, before any semaphore is built or any \
                 job runs: a semaphore with 0 permits never lets a job in. Check k first.";
-    let value = checker::within(ms(1000), what, hint, fut).await;
-    assert_elapsed(checker::elapsed(), 0, what);
-    value
+    checker::at_once(fut, what, hint).await
 }
 
-/// Fails if any job of `tl` ever started.
-fn assert_none_started(tl: &Timeline, what: &str) {
-    let started: Vec<String> =
-        tl.spans().into_iter().filter(|s| s.fate.started.is_some()).map(|s| s.name).collect();
-    if !started.is_empty() {
-        checker::fail(format!(
-            "{what}: no job should run, but {} started. Check k before you touch the jobs.",
-            started.join(", ")
-        ));
-    }
-}
-
-/// Sleeps until `at_ms` after the start of the test.
-async fn sleep_until_ms(at_ms: u64) {
-    tokio::time::sleep(ms(at_ms).saturating_sub(checker::elapsed())).await;
-}
-
-/// Puts any future on the timeline as a `Job`.
-fn custom<T: 'static>(tl: &Timeline, name: &str, fut: impl Future<Output = T> + Send + 'static) -> Job<T> {
-    let boxed: Pin<Box<dyn Future<Output = T> + Send>> = Box::pin(fut);
-    tl.track(name, boxed)
-}
-
-/// A job that panics after `ms` with `panic!("boom")`: its payload is a
-/// `&'static str`.
-fn str_panic_job(tl: &Timeline, name: &str, ms: u64) -> Job<Result<char, String>> {
-    custom(tl, name, async move {
-        tokio::time::sleep(Duration::from_millis(ms)).await;
-        panic!("boom")
-    })
-}
-
-/// A job that panics after `ms` with `panic!("disk {disk} is full")`, where
-/// `disk` is only known at run time: its payload is a `String`.
-fn string_panic_job(tl: &Timeline, name: &str, ms: u64, disk: u32) -> Job<Result<char, String>> {
-    custom(tl, name, async move {
-        tokio::time::sleep(Duration::from_millis(ms)).await;
-        panic!("disk {disk} is full")
-    })
-}
+/// What a call with a bad k must not do.
+const TOUCHED: &str = "Check k before you touch the jobs.";
 
 /// `n` jobs of 1 s named J00, J01, ..., each returning its index.
 fn one_second_jobs(tl: &Timeline, n: usize) -> Vec<Job<usize>> {
@@ -84,11 +43,6 @@ fn one_second_jobs(tl: &Timeline, n: usize) -> Vec<Job<usize>> {
 /// The same, named for `spawn_limited`, each returning `Ok(index)`.
 fn named_one_second_jobs(tl: &Timeline, n: usize) -> Vec<(String, Job<Result<usize, String>>)> {
     (0..n).map(|i| (format!("J{i:02}"), tl.job(format!("J{i:02}"), 1000, Ok(i)))).collect()
-}
-
-/// Names the jobs A, B, C, ... in order, for `spawn_limited`.
-fn named<T>(jobs: Vec<Job<T>>) -> Vec<(String, Job<T>)> {
-    ('A'..).map(|n| n.to_string()).zip(jobs).collect()
 }
 
 /// The FIFO jobs of the spec: A 3 s, B 1 s, C 1 s, D 2 s, E 1 s.
@@ -239,7 +193,7 @@ fn run_limited_rejects_a_limit_of_zero_at_once() {
         let tl = Timeline::new();
         let result = at_once(run_limited(one_second_jobs(&tl, 3), 0), "run_limited(jobs, k = 0)").await;
         check_eq(result, Err(LimitError::Zero), "run_limited with k = 0 returns LimitError::Zero");
-        assert_none_started(&tl, "run_limited with k = 0");
+        assert_none_started(&tl, "run_limited with k = 0", TOUCHED);
     });
 }
 
@@ -258,7 +212,7 @@ fn run_limited_rejects_a_limit_above_max_permits() {
                      not a panic in Semaphore::new"
                 ),
             );
-            assert_none_started(&tl, &call);
+            assert_none_started(&tl, &call, TOUCHED);
         }
     });
 }
@@ -400,7 +354,12 @@ fn spawn_limited_a_failing_job_gives_its_permit_back() {
 fn spawn_limited_a_panicking_job_gives_its_permit_back() {
     checker::run(async {
         let tl = Timeline::new();
-        let jobs = six_named(&tl, str_panic_job(&tl, "B", 1000), string_panic_job(&tl, "E", 1000, 7));
+        let disk = 7;
+        let jobs = six_named(
+            &tl,
+            tl.str_panic_job("B", 1000, "boom"),
+            tl.string_panic_job("E", 1000, format!("disk {disk} is full")),
+        );
         let results = spawn_limited(jobs, 2).await;
         assert_schedule(
             &tl,
@@ -439,7 +398,7 @@ fn spawn_limited_returns_results_in_input_order() {
         for (name, d) in OUT_OF_ORDER_MS {
             jobs.push(match name {
                 "C" => tl.job(name, d, Err("disk full".to_string())),
-                "D" => string_panic_job(&tl, name, d, 3),
+                "D" => tl.string_panic_job(name, d, format!("disk {} is full", 3)),
                 _ => tl.job(name, d, Ok(name.to_lowercase().chars().next().unwrap_or('?'))),
             });
         }
@@ -484,7 +443,7 @@ fn spawn_limited_rejects_a_limit_of_zero_at_once() {
         let result =
             at_once(spawn_limited(named_one_second_jobs(&tl, 2), 0), "spawn_limited(jobs, k = 0)").await;
         check_eq(result, Err(LimitError::Zero), "spawn_limited with k = 0 returns LimitError::Zero");
-        assert_none_started(&tl, "spawn_limited with k = 0");
+        assert_none_started(&tl, "spawn_limited with k = 0", TOUCHED);
         let result =
             at_once(spawn_limited(named_one_second_jobs(&tl, 0), 0), "spawn_limited(no jobs, k = 0)").await;
         check_eq(
@@ -507,7 +466,7 @@ fn spawn_limited_rejects_a_limit_above_max_permits() {
                 Err(LimitError::TooLarge(k)),
                 &format!("{call}: k above Semaphore::MAX_PERMITS ({MAX}) is LimitError::TooLarge(k)"),
             );
-            assert_none_started(&tl, &call);
+            assert_none_started(&tl, &call, TOUCHED);
         }
     });
 }

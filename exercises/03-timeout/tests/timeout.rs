@@ -12,14 +12,15 @@
 //! the verdict never depends on luck.
 
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::time::Duration;
 
-use futures::FutureExt;
 use futures::future::join_all;
 
-use checker::{Ending, Timeline, assert_elapsed, assert_schedule, check_eq, done, dropped, fmt_duration, ms};
+use checker::{
+    End, Timeline, assert_elapsed, assert_never_started, assert_returned_after, assert_schedule, check_eq,
+    done, dropped, first_difference, ms,
+};
 use timeout::{DeadlineExceeded, Summary, TimedOut, summarize, with_deadline, with_timeout};
 
 /// How many times a test stages a tie whose winner the spec decides.
@@ -35,44 +36,22 @@ const HUGE: [(&str, Duration); 4] = [
     ("100 years", Duration::from_secs(100 * 365 * 24 * 3600)),
 ];
 
-/// Fails if the job called `name` ever started.
-fn assert_never_started(tl: &Timeline, name: &str, why: &str) {
-    if let Some(span) = tl.span(name)
-        && let Some(at) = span.fate.started
-    {
-        checker::fail(format!("{name} started at {}: {why}", fmt_duration(at)));
-    }
-}
-
-/// The text of a panic payload: `panic!("literal")` carries a `&str`,
-/// `panic!("{x}")` and most std panics a `String`.
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    match (payload.downcast_ref::<&str>(), payload.downcast_ref::<String>()) {
-        (Some(s), _) => s.to_string(),
-        (_, Some(s)) => s.clone(),
-        _ => "a panic with a non-text payload".to_string(),
-    }
-}
-
 /// Awaits `fut`, a call with a huge limit, and turns a panic into an
 /// explanation that says what the panic was.
 /// `note` is added to the explanation.
 async fn without_panic<T>(fut: impl Future<Output = T>, call: &str, note: &str) -> T {
-    match AssertUnwindSafe(fut).catch_unwind().await {
-        Ok(value) => value,
-        Err(payload) => {
-            let text = panic_text(payload.as_ref());
-            let why = if text.contains("overflow") {
-                "that is an integer overflow: `Instant::now() + limit` cannot hold an instant that far away.\n\
-                 A limit that large means \"no limit\": let tokio::time::timeout / sleep handle it, use \
-                 Instant::checked_add (None = no limit), or subtract what has elapsed from the limit instead \
-                 of adding the limit to now."
-            } else {
-                "a limit that large means \"no limit\"; nothing should panic."
-            };
-            checker::fail(format!("{call} panicked: \"{text}\".\n{why}{note}"))
-        }
-    }
+    checker::without_panic(fut, call, |text| {
+        let why = if text.contains("overflow") {
+            "that is an integer overflow: `Instant::now() + limit` cannot hold an instant that far away.\n\
+             A limit that large means \"no limit\": let tokio::time::timeout / sleep handle it, use \
+             Instant::checked_add (None = no limit), or subtract what has elapsed from the limit instead \
+             of adding the limit to now."
+        } else {
+            "a limit that large means \"no limit\"; nothing should panic."
+        };
+        format!("{why}{note}")
+    })
+    .await
 }
 
 /// Fails unless the job won every one of `rounds` ties against its limit;
@@ -110,22 +89,14 @@ fn assert_job_wins_every_tie(lost: &[usize], rounds: usize, what: &str, function
 /// later, for calls whose timing is set by a limit: too late means a job
 /// ran past its limit, too early that the call gave up before it.
 fn assert_returns_after(since: Duration, expected_ms: u64, call: &str) {
-    let took = checker::elapsed() - since;
-    let expected = ms(expected_ms);
-    if took == expected {
-        return;
-    }
-    let why = if took > expected {
-        "later than that: did it wait on after the job had ended, or leave a job (or step) running past its \
-         limit? A job is cut off the very instant its limit runs out, not checked once it has ended."
-    } else {
-        "sooner than that: did it give up before the limit ran out, or stop waiting for a job that was in time?"
-    };
-    checker::fail(format!(
-        "{call}: it returned {} after the call; it should return after exactly {}, {why}",
-        fmt_duration(took),
-        fmt_duration(expected)
-    ));
+    assert_returned_after(
+        checker::elapsed() - since,
+        expected_ms,
+        call,
+        "did it wait on after the job had ended, or leave a job (or step) running past its limit? A job is \
+         cut off the very instant its limit runs out, not checked once it has ended.",
+        "did it give up before the limit ran out, or stop waiting for a job that was in time?",
+    );
 }
 
 // ---- task 1: with_timeout -----------------------------------------------
@@ -352,7 +323,7 @@ where
     }
     for (i, list) in LISTS.iter().enumerate() {
         if want[i] != got[i] {
-            let at = want[i].iter().zip(&got[i]).position(|(w, g)| w != g).unwrap_or(0);
+            let at = first_difference(&got[i], &want[i]).unwrap_or(0);
             checker::fail(format!(
                 "{what}: `{list}` holds the right jobs in another order. Each list is in input order (the order \
                  the jobs were given), whatever order the jobs ended in.\n  expected: {}\n  yours:    {}\n\
@@ -462,7 +433,7 @@ fn summarize_under_a_limit_of_zero_keeps_the_jobs_that_are_ready_at_once() {
                 Ok(v) => expected.succeeded.push((name.clone(), v)),
                 Err(e) => expected.failed.push((name.clone(), e)),
             }
-            jobs.push((name.clone(), Box::pin(tl.track(name, std::future::ready(result)))));
+            jobs.push((name.clone(), Box::pin(tl.ready_job(name, result))));
             if i == 15 {
                 jobs.push(("S".into(), Box::pin(tl.job("S", 1000, Ok(99)))));
             }
@@ -551,7 +522,7 @@ fn mixed_steps(tl: &Timeline, spec: &[(&str, Option<u64>)]) -> Vec<(String, Step
             let value = name.to_lowercase();
             let step: Step = match ms {
                 Some(ms) => Box::pin(tl.job(name, ms, value)),
-                None => Box::pin(tl.track(name, std::future::ready(value))),
+                None => Box::pin(tl.ready_job(name, value)),
             };
             (name.to_string(), step)
         })
@@ -650,7 +621,7 @@ fn with_deadline_still_runs_a_step_that_is_ready_when_0_ms_are_left() {
             // refused: the clock was looked at before the step.
             let refused = |step: &str| {
                 (step == "Ready" || step == "Also")
-                    && !matches!(tl.span(step).and_then(|s| s.fate.ended), Some(Ending::Completed(_)))
+                    && !matches!(tl.span(step).and_then(|s| s.fate.ended), Some(End::Completed(_)))
             };
             match result {
                 Err(DeadlineExceeded { step, deadline: Duration::ZERO }) if step == "Slow" => {}

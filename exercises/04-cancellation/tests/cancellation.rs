@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use cancellation::{AbortOnDrop, JobEnd, ShutdownReport, abort_after, serve, shutdown, worker};
 use checker::{
-    Limits, Timeline, assert_live_tasks, assert_schedule, check_eq, done, dropped, fail, fmt_duration, ms,
-    within,
+    Limits, PATIENCE, Timeline, assert_live_tasks, assert_returned_after, assert_returned_at,
+    assert_schedule, cancel_after, check_eq, done, dropped, fail, first_difference, fmt_duration, ms, within,
 };
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -45,29 +45,6 @@ fn quiet_panic<M: Any + Send>(message: M) -> ! {
     std::panic::resume_unwind(Box::new(message))
 }
 
-/// Cancels `token` after `after_ms`, from a task of its own.
-fn cancel_at(token: &CancellationToken, after_ms: u64) {
-    let token = token.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(ms(after_ms)).await;
-        token.cancel();
-    });
-}
-
-/// Fails unless a call returned at exactly `expected_ms`. `what` names the
-/// call and its inputs; `late` and `early` say what each mistake usually is.
-fn check_returned_at(returned_at: Duration, expected_ms: u64, what: &str, late: &str, early: &str) {
-    let expected = ms(expected_ms);
-    if returned_at != expected {
-        let why = if returned_at > expected { late } else { early };
-        fail(format!(
-            "{what} returned at {} of virtual time; it should return at exactly {}.\n{why}",
-            fmt_duration(returned_at),
-            fmt_duration(expected)
-        ));
-    }
-}
-
 /// The jobs of `tl` that have started and not ended: read it the instant a
 /// call returns, before anything else runs.
 fn still_running(tl: &Timeline) -> Vec<String> {
@@ -89,15 +66,6 @@ fn check_gone_on_return(running: &[String], call: &str, returned_at: Duration) {
             if running.len() == 1 { "was" } else { "were" },
         ));
     }
-}
-
-/// How long a call may run before a test calls it a hang: far longer than
-/// any of these tests needs, and instant in real time.
-const PATIENCE: Duration = ms(30_000);
-
-/// A shorter virtual-time guard for the tests a wrong answer can hang.
-fn one_minute() -> Limits {
-    Limits::with_virtual_limit(ms(60_000))
 }
 
 /// Why a shutdown may never end.
@@ -147,7 +115,7 @@ fn abort_after_cancels_the_job_and_its_cleanup_has_run_when_it_returns() {
             ));
         }
         check_eq(end, JobEnd::Cancelled, "awaiting the aborted task's handle says it was cancelled");
-        check_returned_at(
+        assert_returned_at(
             returned_at,
             400,
             "abort_after(A 1 s, 400 ms)",
@@ -174,13 +142,13 @@ fn abort_after_gives_back_at_once_the_value_of_a_job_that_ended_in_time() {
             JobEnd::Finished('a'),
             "a job that ended before the limit keeps its value: abort_after gives it back",
         );
-        check_returned_at(
+        assert_returned_at(
             returned_at,
             300,
             "abort_after(A 300 ms, 400 ms)",
             "A ended at 300 ms: abort_after gives its value back then, it does not wait out the rest of the limit. \
              Wait for the job *or* the limit, whichever comes first: tokio::time::timeout(after, &mut handle).",
-            "it returned before A had ended.",
+            "A had not ended yet.",
         );
     });
 }
@@ -206,12 +174,12 @@ fn abort_after_reports_a_panic_with_a_str_message_at_once() {
             "how abort_after reports a job that did panic!(\"boom\") at 200 ms: its payload is a &'static str. \
              A JoinError is_panic() or is_cancelled(): a job that panicked was not cancelled",
         );
-        check_returned_at(
+        assert_returned_at(
             returned_at,
             200,
             "abort_after(A panics at 200 ms, 400 ms)",
             "A ended (with a panic) at 200 ms: abort_after reports it then, it does not wait out the limit.",
-            "it returned before A had ended.",
+            "A had not ended yet.",
         );
     });
 }
@@ -232,7 +200,7 @@ fn abort_after_reports_a_panic_with_a_string_message() {
 
 #[test]
 fn abort_after_with_a_limit_of_duration_max_does_not_overflow() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let tl = Timeline::new();
         let end = within(
             PATIENCE,
@@ -242,12 +210,12 @@ fn abort_after_with_a_limit_of_duration_max_does_not_overflow() {
         )
         .await;
         check_eq(end, JobEnd::Finished('a'), "abort_after(A 300 ms, Duration::MAX) gives A's value");
-        check_returned_at(
+        assert_returned_at(
             checker::elapsed(),
             300,
             "abort_after(A 300 ms, Duration::MAX)",
             "A ended at 300 ms: abort_after gives its value back then.",
-            "it returned before A had ended.",
+            "A had not ended yet.",
         );
     });
 }
@@ -261,7 +229,7 @@ fn abort_on_drop_gives_the_value_when_awaited() {
         let result = AbortOnDrop::spawn(tl.job("A", 1000, 'a')).await;
         check_eq(result.ok(), Some('a'), "awaiting an AbortOnDrop gives the task's value, like a JoinHandle");
         assert_schedule(&tl, &[done("A", 0, 1000)], "a task that is awaited runs to its end");
-        check_returned_at(
+        assert_returned_at(
             checker::elapsed(),
             1000,
             "awaiting AbortOnDrop::spawn(A 1 s)",
@@ -332,7 +300,7 @@ fn worker_finishes_the_unit_in_hand_and_stops() {
     checker::run(async {
         let tl = Timeline::new();
         let token = CancellationToken::new();
-        cancel_at(&token, 1100);
+        cancel_after(&token, 1100);
         let units = worker(token.clone(), |i| tl.job(format!("unit {i}"), 250, ())).await;
         let returned_at = checker::elapsed();
         assert_schedule(
@@ -356,7 +324,7 @@ fn worker_finishes_the_unit_in_hand_and_stops() {
             5,
             "what worker returns: the number of units done, the one in hand when the token was cancelled included",
         );
-        check_returned_at(
+        assert_returned_at(
             returned_at,
             1250,
             "worker (250 ms units, cancelled at 1.100 s)",
@@ -375,7 +343,7 @@ fn worker_with_a_cancelled_token_does_no_work() {
         let units = worker(token, |i| tl.job(format!("unit {i}"), 250, ())).await;
         check_eq(tl.spans().len(), 0, "units started: look at the token before each unit, the first one too");
         check_eq(units, 0, "units done by a worker whose token was cancelled before it began");
-        check_returned_at(
+        assert_returned_at(
             checker::elapsed(),
             0,
             "worker with a token cancelled before it began",
@@ -443,7 +411,7 @@ async fn timed_shutdown(
 
 #[test]
 fn shutdown_aborts_the_stragglers_when_the_grace_period_ends() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let tl = Timeline::new();
         let token = CancellationToken::new();
         let workers =
@@ -458,7 +426,7 @@ fn shutdown_aborts_the_stragglers_when_the_grace_period_ends() {
             "shutdown cancels the token at 1.000 s, A and B finish their unit, C is aborted at 1.500 s",
         );
         check_gone_on_return(&running, "shutdown", returned_at);
-        check_returned_at(
+        assert_returned_at(
             returned_at,
             1500,
             "shutdown at 1.000 s with a grace of 500 ms (C ignores the token)",
@@ -476,7 +444,7 @@ fn shutdown_aborts_the_stragglers_when_the_grace_period_ends() {
 
 #[test]
 fn shutdown_reports_who_finished_who_was_aborted_and_who_panicked() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let tl = Timeline::new();
         let token = CancellationToken::new();
         let workers = vec![
@@ -494,7 +462,7 @@ fn shutdown_reports_who_finished_who_was_aborted_and_who_panicked() {
              B panicked at 1.300 s, before the deadline (even though A, given before them, was still running); \
              A and D were aborted at 1.500 s (the join of an aborted worker is_cancelled(): it did not finish)",
         );
-        check_returned_at(
+        assert_returned_at(
             returned_at,
             1500,
             "shutdown at 1.000 s with a grace of 500 ms",
@@ -506,7 +474,7 @@ fn shutdown_reports_who_finished_who_was_aborted_and_who_panicked() {
 
 #[test]
 fn shutdown_reports_in_the_order_the_workers_were_given() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let tl = Timeline::new();
         let token = CancellationToken::new();
         let (mut workers, mut expected) = (Vec::new(), ShutdownReport::default());
@@ -549,7 +517,7 @@ fn shutdown_reports_in_the_order_the_workers_were_given() {
                 ),
             );
             if got != want {
-                let at = got.iter().zip(want.iter()).position(|(g, w)| g != w).unwrap_or(0);
+                let at = first_difference(got, want).unwrap_or(0);
                 fail(format!(
                     "the report's `{list}` list has the right workers in another order: from position {at} on, \
                      yours is {:?}, expected {:?}.\n\
@@ -560,7 +528,7 @@ fn shutdown_reports_in_the_order_the_workers_were_given() {
                 ));
             }
         }
-        check_returned_at(
+        assert_returned_at(
             returned_at,
             2000,
             "shutdown of 100 workers at 1.000 s with a grace of 1 s",
@@ -572,7 +540,7 @@ fn shutdown_reports_in_the_order_the_workers_were_given() {
 
 #[test]
 fn shutdown_returns_as_soon_as_every_worker_is_done() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let tl = Timeline::new();
         let token = CancellationToken::new();
         let workers = vec![cooperative(&tl, "A", &token, 300), cooperative(&tl, "B", &token, 700)];
@@ -583,7 +551,7 @@ fn shutdown_returns_as_soon_as_every_worker_is_done() {
             &[done("A", 0, 1200), done("B", 0, 1400)],
             "both workers finish their unit in hand",
         );
-        check_returned_at(
+        assert_returned_at(
             returned_at,
             1400,
             "shutdown at 1.000 s with a grace of 2 s, workers done by 1.400 s",
@@ -600,7 +568,7 @@ fn shutdown_returns_as_soon_as_every_worker_is_done() {
 
 #[test]
 fn shutdown_with_a_grace_of_duration_max_waits_without_overflow() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let tl = Timeline::new();
         let token = CancellationToken::new();
         let workers = vec![cooperative(&tl, "A", &token, 700), cooperative(&tl, "B", &token, 300)];
@@ -611,7 +579,7 @@ fn shutdown_with_a_grace_of_duration_max_waits_without_overflow() {
             ShutdownReport { finished: names(&["A", "B"]), aborted: vec![], panicked: vec![] },
             "the shutdown report with a grace of Duration::MAX (\"as long as it takes\")",
         );
-        check_returned_at(
+        assert_returned_at(
             returned_at,
             1400,
             "shutdown at 1.000 s with a grace of Duration::MAX, workers done by 1.400 s",
@@ -623,7 +591,7 @@ fn shutdown_with_a_grace_of_duration_max_waits_without_overflow() {
 
 #[test]
 fn shutdown_with_no_grace_aborts_every_worker_at_once() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let tl = Timeline::new();
         let token = CancellationToken::new();
         let workers = vec![cooperative(&tl, "A", &token, 300), stubborn(&tl, "B")];
@@ -641,7 +609,7 @@ fn shutdown_with_no_grace_aborts_every_worker_at_once() {
             ShutdownReport { finished: vec![], aborted: names(&["A", "B"]), panicked: vec![] },
             "the shutdown report",
         );
-        check_returned_at(
+        assert_returned_at(
             returned_at,
             1000,
             "shutdown at 1.000 s with no grace",
@@ -708,14 +676,14 @@ async fn serve_cancelled_by_message_0(round: u32) {
 
 #[test]
 fn serve_finishes_the_message_in_hand_and_hands_back_the_rest() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let tl = Timeline::new();
         let token = CancellationToken::new();
         let (tx, rx) = mpsc::channel(8);
         for m in 0..6u32 {
             tx.try_send(m).expect("the channel has room for six messages");
         }
-        cancel_at(&token, 1000);
+        cancel_after(&token, 1000);
         let handed_back = within(
             PATIENCE,
             "serve",
@@ -741,7 +709,7 @@ fn serve_finishes_the_message_in_hand_and_hands_back_the_rest() {
             "at 1.000 s, in message 3 (900 ms to 1.200 s)",
         );
         check_eq(handed_back, vec![4, 5], "the messages serve hands back, never handled, in the order sent");
-        check_returned_at(
+        assert_returned_at(
             returned_at,
             1200,
             "serve, cancelled at 1.000 s while handling message 3 (900 ms to 1.200 s)",
@@ -759,7 +727,7 @@ fn serve_finishes_the_message_in_hand_and_hands_back_the_rest() {
 
 #[test]
 fn serve_hands_back_everything_when_cancelled_before_it_starts() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         for round in 1..=ROUNDS {
             let start = checker::elapsed();
             let tl = Timeline::new();
@@ -784,7 +752,7 @@ fn serve_hands_back_everything_when_cancelled_before_it_starts() {
                     "round {round}: a serve whose token was cancelled before it began hands back every message"
                 ),
             );
-            check_returned_at(
+            assert_returned_after(
                 checker::elapsed() - start,
                 0,
                 &format!("round {round}: serve with a token cancelled before it began"),
@@ -798,11 +766,11 @@ fn serve_hands_back_everything_when_cancelled_before_it_starts() {
 
 #[test]
 fn serve_stops_at_once_when_cancelled_while_idle() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let tl = Timeline::new();
         let token = CancellationToken::new();
         let (tx, rx) = mpsc::channel::<u32>(8);
-        cancel_at(&token, 500);
+        cancel_after(&token, 500);
         let handed_back = within(
             PATIENCE,
             "serve",
@@ -811,10 +779,10 @@ fn serve_stops_at_once_when_cancelled_while_idle() {
         )
         .await;
         check_eq(handed_back, vec![], "an empty channel has nothing to hand back");
-        check_returned_at(
+        assert_returned_at(
             checker::elapsed(),
             500,
-            "serve waiting on an empty channel (its sender still alive), cancelled at 500 ms,",
+            "serve waiting on an empty channel (its sender still alive), cancelled at 500 ms",
             "it should return at the cancel.",
             "the sender is still alive: an empty channel is not a closed one, serve waits for a message or the token.",
         );
@@ -824,7 +792,7 @@ fn serve_stops_at_once_when_cancelled_while_idle() {
 
 #[test]
 fn serve_returns_when_every_sender_is_gone() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let tl = Timeline::new();
         let token = CancellationToken::new();
         let (tx, rx) = mpsc::channel(8);
@@ -845,7 +813,7 @@ fn serve_returns_when_every_sender_is_gone() {
             &[done("message 0", 0, 300), done("message 1", 300, 600), done("message 2", 600, 900)],
             "serve handles every message, then sees the channel closed (recv gives None) and returns",
         );
-        check_returned_at(
+        assert_returned_at(
             checker::elapsed(),
             900,
             "serve of three messages of 300 ms, no sender left",
@@ -857,7 +825,7 @@ fn serve_returns_when_every_sender_is_gone() {
 
 #[test]
 fn serve_loses_no_message_from_a_busy_producer() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let tl = Timeline::new();
         let token = CancellationToken::new();
         // Capacity 2: the producer is soon waiting in send() for room.
@@ -875,7 +843,7 @@ fn serve_loses_no_message_from_a_busy_producer() {
             (sent, refused)
         });
         let handled = Arc::new(Mutex::new(Vec::new()));
-        cancel_at(&token, 1100);
+        cancel_after(&token, 1100);
         let handed_back = within(
             PATIENCE,
             "serve",
@@ -953,7 +921,7 @@ impl<F: Future> Future for OnWake<F> {
 
 #[test]
 fn serve_closes_the_channel_before_it_collects_what_is_queued() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let tl = Timeline::new();
         let token = CancellationToken::new();
         // Capacity 1: message 1 waits in the channel while message 0 is
@@ -970,7 +938,7 @@ fn serve_closes_the_channel_before_it_collects_what_is_queued() {
             OnWake { fut: Box::pin(tx.send(2)), on_wake }.await
         });
         let handled = Arc::new(Mutex::new(Vec::new()));
-        cancel_at(&token, 100);
+        cancel_after(&token, 100);
         let handed_back = within(
             PATIENCE,
             "serve",

@@ -14,10 +14,10 @@
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use checker::{
-    Limits, Timeline, assert_elapsed, assert_schedule, check_eq, done, fail, fmt_duration, ms, within,
+    Limits, PATIENCE, Timeline, assert_elapsed, assert_schedule, cancel_after, check_eq, done, fail,
+    first_difference, fmt_duration, ms, within,
 };
 use futures::StreamExt;
 use futures::stream::{self, BoxStream};
@@ -123,15 +123,6 @@ fn list(items: &[u32]) -> String {
 }
 
 // ---- verdicts that say what was seen -------------------------------------
-
-/// How long a call may run before a test calls it a hang: far longer than
-/// any of these tests needs, and instant in real time.
-const PATIENCE: Duration = ms(30_000);
-
-/// A shorter virtual-time guard for the tests a wrong answer can hang.
-fn one_minute() -> Limits {
-    Limits::with_virtual_limit(ms(60_000))
-}
 
 /// What a pipeline test watches while the call runs.
 struct Watch<'a> {
@@ -276,7 +267,7 @@ fn check_consumers_side_by_side(tl: &Timeline, consumers: usize) {
 
 #[test]
 fn pipeline_twenty_items_four_consumers_take_five_seconds() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let tl = Timeline::new();
         let made = Log::default();
         let watch = Watch { made: &made, taken: &|| taken_from(&tl), shutdown_ms: None };
@@ -297,7 +288,7 @@ fn pipeline_twenty_items_four_consumers_take_five_seconds() {
 
 #[test]
 fn pipeline_processes_every_item_exactly_once() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let tl = Timeline::new();
         let made = Log::default();
         let watch = Watch { made: &made, taken: &|| taken_from(&tl), shutdown_ms: None };
@@ -312,7 +303,7 @@ fn pipeline_processes_every_item_exactly_once() {
 
 #[test]
 fn pipeline_ends_when_the_last_producer_is_done() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let tl = Timeline::new();
         let made = Log::default();
         let watch = Watch { made: &made, taken: &|| taken_from(&tl), shutdown_ms: None };
@@ -365,7 +356,7 @@ fn pipeline_ends_when_the_last_producer_is_done() {
 
 #[test]
 fn pipeline_slows_a_fast_producer_to_the_consumers_pace() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let tl = Timeline::new();
         let asked = Log::default();
         let watch = Watch { made: &asked, taken: &|| taken_from(&tl), shutdown_ms: None };
@@ -440,7 +431,7 @@ where
 
 #[test]
 fn pipeline_refuses_zero_consumers() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let (tl, made) = (Timeline::new(), Log::default());
         let call = pipeline(vec![eager(0..20, &made)], 0, 4, on_timeline(&tl, 1000));
         refused("pipeline with no consumer", &[PipelineError::NoConsumers], &made, call).await;
@@ -449,7 +440,7 @@ fn pipeline_refuses_zero_consumers() {
 
 #[test]
 fn pipeline_refuses_zero_capacity() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let (tl, made) = (Timeline::new(), Log::default());
         let call = pipeline(vec![eager(0..20, &made)], 4, 0, on_timeline(&tl, 1000));
         refused(
@@ -464,7 +455,7 @@ fn pipeline_refuses_zero_capacity() {
 
 #[test]
 fn pipeline_refuses_zero_consumers_and_zero_capacity_with_either_error() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let (tl, made) = (Timeline::new(), Log::default());
         let call = pipeline(vec![eager(0..20, &made)], 0, 0, on_timeline(&tl, 1000));
         refused(
@@ -491,11 +482,9 @@ async fn pop_n<T>(queue: &PriorityQueue<T>, n: usize) -> Vec<Option<T>> {
 /// The pops came out as `expected`; says at which pop they first differ.
 #[track_caller]
 fn check_pop_order<T: std::fmt::Debug + PartialEq>(popped: &[Option<T>], expected: &[Option<T>], what: &str) {
-    if popped == expected {
+    let Some(at) = first_difference(popped, expected) else {
         return;
-    }
-    let at =
-        popped.iter().zip(expected).position(|(p, e)| p != e).unwrap_or(popped.len().min(expected.len()));
+    };
     fail(format!(
         "{what}.\npop number {} gave {:?}; it should give {:?}.\n  expected: {}\n  yours:    {}",
         at + 1,
@@ -521,7 +510,7 @@ fn short<T: std::fmt::Debug>(pops: &[Option<T>], at: usize) -> String {
 
 #[test]
 fn priority_queue_pops_the_highest_priority_first_fifo_among_equals() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let queue = PriorityQueue::new();
         let pushes =
             [(1, "a"), (u32::MAX, "b"), (1, "c"), (u32::MAX, "d"), (2, "e"), (1, "f"), (0, "g"), (2, "h")];
@@ -543,7 +532,7 @@ fn priority_queue_pops_the_highest_priority_first_fifo_among_equals() {
 
 #[test]
 fn priority_queue_keeps_a_hundred_equal_priorities_in_push_order() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         // 100 items of one priority, pushed in two runs with pops between.
         let queue = PriorityQueue::new();
         for i in 0..60u32 {
@@ -582,7 +571,7 @@ fn priority_queue_keeps_a_hundred_equal_priorities_in_push_order() {
 
 #[test]
 fn priority_queue_pop_waits_while_empty() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let queue = Arc::new(PriorityQueue::new());
         let popper = {
             let queue = queue.clone();
@@ -601,7 +590,7 @@ fn priority_queue_pop_waits_while_empty() {
 
 #[test]
 fn priority_queue_pop_gives_none_only_when_closed_and_empty() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let queue = Arc::new(PriorityQueue::new());
         // A popper pops until None, writing down what it got and when.
         let popper = || {
@@ -671,7 +660,7 @@ fn priority_queue_pop_gives_none_only_when_closed_and_empty() {
 
 #[test]
 fn priority_queue_after_close_and_empty_pop_is_none() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let queue = PriorityQueue::new();
         queue.push(1, "low").expect("an open queue takes a push");
         queue.push(2, "high").expect("an open queue takes a push");
@@ -690,7 +679,7 @@ fn priority_queue_after_close_and_empty_pop_is_none() {
 
 #[test]
 fn priority_queue_close_wakes_a_waiting_pop() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let queue = Arc::new(PriorityQueue::<&str>::new());
         let poppers: Vec<_> = (0..3)
             .map(|_| {
@@ -727,7 +716,7 @@ fn priority_queue_close_wakes_a_waiting_pop() {
 
 #[test]
 fn consume_puts_a_failing_item_in_the_dead_letters_and_carries_on() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let tl = Timeline::new();
         let (tx, rx) = mpsc::channel(8);
         for i in 1..=6u32 {
@@ -781,7 +770,7 @@ fn consume_puts_a_failing_item_in_the_dead_letters_and_carries_on() {
 
 #[test]
 fn consume_waits_while_the_queue_is_empty_and_stops_when_it_is_closed() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let tl = Timeline::new();
         let (tx, rx) = mpsc::channel(4);
         // Items 1, 2, 3 sent at 100, 700 and 1 500 ms; the queue closed at 2 500 ms.
@@ -836,7 +825,7 @@ fn consume_waits_while_the_queue_is_empty_and_stops_when_it_is_closed() {
 
 #[test]
 fn consume_of_a_closed_empty_queue_is_empty() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let (tx, rx) = mpsc::channel::<u32>(1);
         drop(tx);
         let consumed = consume(rx, |i| async move { Ok::<u32, String>(i) }).await;
@@ -846,15 +835,6 @@ fn consume_of_a_closed_empty_queue_is_empty() {
 }
 
 // ---- task 4: drain_on_shutdown ------------------------------------------
-
-/// Cancels `token` `after_ms` from now, from a task of its own.
-fn cancel_in(token: &CancellationToken, after_ms: u64) {
-    let token = token.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(ms(after_ms)).await;
-        token.cancel();
-    });
-}
 
 /// Lost items in a drain.
 const LOST_IN_DRAIN: &str = "an item a producer holds is sent whatever happens (a send inside a select! is \
@@ -881,12 +861,12 @@ fn check_nothing_made_after(made: &Log, shutdown_ms: u64, what: &str) {
 
 #[test]
 fn drain_on_shutdown_processes_everything_made_and_loses_nothing() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let tl = Timeline::new();
         let made = Log::default();
         let watch = Watch { made: &made, taken: &|| taken_from(&tl), shutdown_ms: Some(1000) };
         let shutdown = CancellationToken::new();
-        cancel_in(&shutdown, 1000);
+        cancel_after(&shutdown, 1000);
         // One item every 70 ms, forever, into a queue of 3; one consumer at 250 ms an item.
         let producers = vec![steady(0, None, 70, &made)];
         let results = ends(
@@ -924,12 +904,12 @@ fn drain_on_shutdown_processes_everything_made_and_loses_nothing() {
 
 #[test]
 fn drain_on_shutdown_with_many_producers_and_consumers() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let tl = Timeline::new();
         let made = Log::default();
         let watch = Watch { made: &made, taken: &|| taken_from(&tl), shutdown_ms: Some(1050) };
         let shutdown = CancellationToken::new();
-        cancel_in(&shutdown, 1050);
+        cancel_after(&shutdown, 1050);
         // Three producers, one item every 90, 130 and 110 ms; a queue of 2; two consumers at 300 ms.
         let producers =
             vec![steady(0, None, 90, &made), steady(100, None, 130, &made), steady(200, None, 110, &made)];
@@ -955,7 +935,7 @@ fn drain_on_shutdown_with_many_producers_and_consumers() {
 
 #[test]
 fn drain_on_shutdown_never_asks_a_ready_producer_for_an_item_after_the_shutdown() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         // 32 rounds of one contest: the shutdown has come, and the producer's
         // next item is ready too. The shutdown must win every time.
         for round in 1..=32 {
@@ -964,7 +944,7 @@ fn drain_on_shutdown_never_asks_a_ready_producer_for_an_item_after_the_shutdown(
             let taken = Log::default();
             let watch = Watch { made: &made, taken: &|| taken.items(), shutdown_ms: Some(t0 + 250) };
             let shutdown = CancellationToken::new();
-            cancel_in(&shutdown, 250);
+            cancel_after(&shutdown, 250);
             let process = |i: u32| {
                 taken.push(i);
                 async move {
@@ -1014,7 +994,7 @@ fn drain_on_shutdown_never_asks_a_ready_producer_for_an_item_after_the_shutdown(
 
 #[test]
 fn drain_on_shutdown_after_the_shutdown_asks_no_producer_for_anything() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         // The token is cancelled before the call: 32 always-ready producers,
         // and each of them must stop before asking for an item.
         let made = Log::default();
@@ -1057,7 +1037,7 @@ fn drain_on_shutdown_after_the_shutdown_asks_no_producer_for_anything() {
 
 #[test]
 fn drain_on_shutdown_refuses_bad_input() {
-    checker::run_with(one_minute(), async {
+    checker::run_with(Limits::one_minute(), async {
         let tl = Timeline::new();
         let made = Log::default();
         let shutdown = CancellationToken::new();

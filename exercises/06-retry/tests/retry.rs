@@ -62,7 +62,7 @@ fn script(tl: &Timeline, steps: &[Step]) -> (impl FnMut() -> Job<Outcome> + use<
             Step::Ok(t) => tl.job(name, t, Ok('v')),
             Transient(t) => tl.job(name, t, Err(Failure::Transient(error))),
             Permanent(t) => tl.job(name, t, Err(Failure::Permanent(error))),
-            Hang => tl.track(name, Box::pin(std::future::pending()) as Pin<Box<_>>),
+            Hang => tl.endless_job(name),
         }
     };
     (op, calls)
@@ -112,65 +112,21 @@ fn assert_tries(tl: &Timeline, expected: &[Expected], what: &str) {
 /// function under test returned. Retrying runs nothing side by side, so a
 /// wrong instant means a wait too many, too long or missing.
 fn assert_returned_at(expected_ms: u64, what: &str) {
-    let (actual, expected) = (checker::elapsed(), ms(expected_ms));
-    if actual == expected {
-        return;
-    }
-    let why = if actual > expected {
-        format!(
-            "it returned {} late: something waited that should not have \
-             (a wait after the last attempt, or a wait longer than the policy allows).",
-            fmt_duration(actual - expected)
-        )
-    } else {
-        format!(
-            "it returned {} early: a wait the policy asks for did not happen, or was shorter.",
-            fmt_duration(expected - actual)
-        )
-    };
-    fail(format!(
-        "{what}: it returned at {} of virtual time; it should return at exactly {}.\n{why}",
-        fmt_duration(actual),
-        fmt_duration(expected)
-    ));
-}
-
-/// A panic's message, whichever way it was raised: `panic!("boom")`
-/// carries a `&'static str`, `panic!("{x}")` a `String`.
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&'static str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a panic with a non-text payload".to_string()
-    }
+    checker::assert_returned_at(
+        checker::elapsed(),
+        expected_ms,
+        what,
+        "something waited that should not have (a wait after the last attempt, or a wait longer than the \
+         policy allows).",
+        "a wait the policy asks for did not happen, or was shorter.",
+    );
 }
 
 /// Awaits `fut`, turning a panic inside it (an overflow) into an explained
 /// failure rather than a bare crash. `what` names the call, `hint` says
 /// where an overflow usually hides.
 async fn without_panic<T>(what: &str, hint: &str, fut: impl Future<Output = T>) -> T {
-    let mut fut = std::pin::pin!(fut);
-    let caught = std::future::poll_fn(|cx| {
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
-            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(payload) => Poll::Ready(Err(payload)),
-        }
-    })
-    .await;
-    match caught {
-        Ok(value) => value,
-        Err(payload) => {
-            let text = panic_text(payload.as_ref());
-            if text.starts_with("not yet implemented") {
-                // A todo!(): the runner reports it as such.
-                std::panic::resume_unwind(payload);
-            }
-            fail(format!("{what} panicked: \"{text}\".\n{hint}"))
-        }
-    }
+    checker::without_panic(fut, what, |_| hint.to_string()).await
 }
 
 /// Awaits every future side by side; their outputs in the order given.
@@ -209,7 +165,7 @@ fn delay_of(policy: &Backoff, retry: u32) -> Duration {
     match std::panic::catch_unwind(move || p.delay(retry)) {
         Ok(d) => d,
         Err(payload) => {
-            let text = panic_text(payload.as_ref());
+            let text = checker::panic_text(payload.as_ref());
             if text.starts_with("not yet implemented") {
                 std::panic::resume_unwind(payload);
             }

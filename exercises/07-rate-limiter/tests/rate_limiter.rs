@@ -15,11 +15,10 @@ use std::time::Duration;
 
 use checker::{
     Overfull, RateLimit, Timeline, assert_admissions, assert_elapsed, assert_live_tasks, assert_rate_limited,
-    assert_schedule, check_eq, done, dropped, live_tasks, ms, overfull_window,
+    assert_schedule, check_eq, done, dropped, live_tasks, ms, overfull_window, sleep_until_ms,
 };
 use futures::future::join_all;
 use rate_limiter::{IntervalLimiter, RateError, RateLimiter, TooSoon};
-use tokio::time::Instant;
 
 /// 10 per second, bursts of `burst`: the spec's limit.
 fn ten_per_second(burst: u64) -> RateLimit {
@@ -42,11 +41,6 @@ fn interval_limiter(burst: u32) -> IntervalLimiter {
     }
 }
 
-/// The instant `t_ms` after the test began.
-fn at(t_ms: u64) -> Instant {
-    Instant::now() - checker::elapsed() + ms(t_ms)
-}
-
 /// `n` calls one after another: each waits for the one before. Returns
 /// the instant each was admitted.
 async fn back_to_back<F: Future<Output = ()>>(n: usize, acquire: impl Fn() -> F) -> Vec<Duration> {
@@ -64,7 +58,7 @@ async fn back_to_back<F: Future<Output = ()>>(n: usize, acquire: impl Fn() -> F)
 async fn crowd<F: Future<Output = ()>>(arrivals: &[u64], acquire: impl Fn() -> F) -> Vec<Duration> {
     let acquire = &acquire;
     let callers = arrivals.iter().map(|&t| async move {
-        tokio::time::sleep_until(at(t)).await;
+        sleep_until_ms(t).await;
         acquire().await;
         checker::elapsed()
     });
@@ -155,8 +149,8 @@ async fn spawn_callers(limiter: Arc<RateLimiter>, arrivals: &[(u64, u64)]) -> Ve
         .map(|(i, &(registered, arrival))| {
             let (limiter, log, tickets) = (limiter.clone(), log.clone(), tickets.clone());
             tokio::spawn(async move {
-                tokio::time::sleep_until(at(registered)).await;
-                tokio::time::sleep_until(at(arrival)).await;
+                sleep_until_ms(registered).await;
+                sleep_until_ms(arrival).await;
                 let ticket = tickets.fetch_add(1, Ordering::SeqCst);
                 limiter.acquire().await;
                 log.lock().unwrap().push((i, ticket, checker::elapsed()));
