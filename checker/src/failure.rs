@@ -9,7 +9,7 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, PanicHookInfo};
-use std::sync::Once;
+use std::sync::{Mutex, Once};
 
 use futures::FutureExt;
 
@@ -92,7 +92,7 @@ pub(crate) fn classify(payload: &(dyn Any + Send)) -> Panic {
     if let Some(task) = todo_task(text) {
         return Panic::Todo(task);
     }
-    let located = LAST_PANIC.with_borrow(|last| last.clone());
+    let located = learner_panic().or_else(|| LAST_PANIC.with_borrow(|last| last.clone()));
     Panic::Other(located.unwrap_or_else(|| text.to_string()))
 }
 
@@ -104,9 +104,53 @@ thread_local! {
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
+/// The first panic during the test that happened in the learner's own
+/// code: "exercises/01-gather/src/lib.rs:71:30: called `unwrap()` on ...".
+/// Global, not per thread: a `spawn_blocking` closure panics on another
+/// thread. A job of the test that panics on purpose is not the learner's
+/// doing, so when their `.unwrap()` on its `JoinHandle` panics in turn, this
+/// is the line to show them, not the job's.
+static LEARNER_PANIC: Mutex<Option<String>> = Mutex::new(None);
+
 pub(crate) fn reset_thread_state() {
     TODO_SEEN.set(None);
     LAST_PANIC.set(None);
+    *LEARNER_PANIC.lock().unwrap_or_else(|e| e.into_inner()) = None;
+}
+
+pub(crate) fn learner_panic() -> Option<String> {
+    LEARNER_PANIC.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// Whether `file` (as the compiler wrote it in a panic location or a
+/// backtrace) is the learner's source: an exercise's (or a solution's)
+/// `src/`, never the checker or a test file.
+fn is_learners(file: &str) -> bool {
+    let file = file.trim_start_matches("./");
+    let under = |dir: &str| file.starts_with(&format!("{dir}/")) || file.contains(&format!("/{dir}/"));
+    (under("exercises") || under("solutions")) && file.contains("/src/") && !file.contains("/tests/")
+}
+
+/// Where in the learner's source a panic happened: its own location when
+/// that is theirs (`unwrap()` reports its caller), else the first frame of
+/// theirs in a backtrace (a panic inside std or tokio that their code
+/// called). Backtraces are only taken in that second case: they are slow.
+fn learners_location(at: Option<&std::panic::Location<'_>>) -> Option<String> {
+    if let Some(at) = at {
+        if is_learners(at.file()) {
+            return Some(format!("{}:{}:{}", at.file().trim_start_matches("./"), at.line(), at.column()));
+        }
+        let ours = at.file().starts_with("checker/") || at.file().contains("/tests/");
+        if ours {
+            return None;
+        }
+    }
+    let trace = std::backtrace::Backtrace::force_capture().to_string();
+    trace
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("at "))
+        .find(|place| is_learners(place))
+        .map(|place| place.trim_start_matches("./").to_string())
 }
 
 pub(crate) fn todo_seen() -> Option<String> {
@@ -140,6 +184,10 @@ pub(crate) fn install_hook() {
                 last.get_or_insert(located);
             });
             let printing = std::time::Instant::now();
+            if let Some(place) = learners_location(info.location()) {
+                let mut first = LEARNER_PANIC.lock().unwrap_or_else(|e| e.into_inner());
+                first.get_or_insert(format!("panicked at {place}: {text}"));
+            }
             default(info);
             crate::blocking::excuse(printing.elapsed());
         }));
@@ -185,6 +233,18 @@ pub(crate) mod tests {
             message,
             "with_timeout(Duration::MAX, A) panicked: \"overflow when adding durations\".\n30 is an overflow"
         );
+    }
+
+    #[test]
+    fn the_learners_files_are_the_exercises_sources_only() {
+        assert!(is_learners("exercises/01-gather/src/lib.rs"));
+        assert!(is_learners("./exercises/01-gather/src/lib.rs"));
+        assert!(is_learners("/tmp/stage/exercises/01-gather/src/lib.rs"));
+        assert!(is_learners("solutions/gather/src/lib.rs"));
+        assert!(!is_learners("exercises/01-gather/tests/gather.rs"));
+        assert!(!is_learners("checker/src/timeline.rs"));
+        assert!(!is_learners("/rustc/abc/library/core/src/time.rs"));
+        assert!(!is_learners("/root/.cargo/registry/src/tokio-1.47.0/src/time/instant.rs"));
     }
 
     #[test]

@@ -112,7 +112,7 @@ pub fn run_with<F: Future<Output = ()>>(limits: Limits, test: F) {
             Panic::Todo(task) => (Outcome::Todo, task),
             Panic::Teaching(message) | Panic::Other(message) => match failure::todo_seen() {
                 Some(task) => (Outcome::Todo, task),
-                None => (Outcome::Fail, message),
+                None => (Outcome::Fail, with_learners_panic(message)),
             },
         },
         Err(_elapsed) => (
@@ -150,5 +150,23 @@ pub fn run_with<F: Future<Output = ()>>(limits: Limits, test: F) {
         // without running the panic hook a second time.
         eprintln!("\n{shown}\n");
         std::panic::resume_unwind(Box::new(shown));
+    }
+}
+
+/// A failure caused by a panic in the learner's code (one the test caught
+/// and described, such as an `.unwrap()` on a `JoinHandle`) also says where
+/// that panic was, so the report can point at the very line.
+fn with_learners_panic(message: String) -> String {
+    match failure::learner_panic() {
+        Some(panic) if !message.contains(&panic) => {
+            let place = panic.strip_prefix("panicked at ").and_then(|rest| rest.split(": ").next());
+            match place {
+                Some(place) if !message.contains(place) => {
+                    format!("{message}\nyour code panicked at {place}")
+                }
+                _ => message,
+            }
+        }
+        _ => message,
     }
 }

@@ -83,6 +83,38 @@ fn check_shows_a_forgotten_await_and_points_each_failure_at_the_learners_code() 
 }
 
 #[test]
+fn a_panic_in_the_learners_code_is_reported_at_its_line() {
+    let course = Fixture::copy("learner");
+    let unwrap = line_of(&course, "tokio::spawn(job).await.unwrap()");
+    let plus = line_of(&course, "Instant::now() + Duration::from_secs(secs)");
+    let out = course
+        .xtask_in("xtask-fixture-learner")
+        .args(["check", "forgetful", "--wall-limit", "3"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    let guard = &out[position(&out, "✘ guard_survives_a_panicking_job")..position(&out, "✘ wait_for")];
+    // The unwrap of the JoinHandle, not the job that panicked on purpose
+    // inside the checker.
+    assert!(guard.contains(&format!("panicked at {LIB}:{unwrap}:")), "{guard}");
+    assert!(!guard.contains("checker/src"), "{guard}");
+    assert!(
+        guard.contains(&format!("→ look at {LIB}:{unwrap}, in `guard`: your code panicked there")),
+        "{guard}"
+    );
+    // A panic inside tokio: the first frame of the learner's file.
+    let wait = &out[position(&out, "✘ wait_for_takes_a_huge_wait")..];
+    assert!(wait.contains(&format!("panicked at {LIB}:{plus}:")), "{wait}");
+    assert!(
+        wait.contains(&format!("→ look at {LIB}:{plus}, in `wait_for`: your code panicked there")),
+        "{wait}"
+    );
+}
+
+#[test]
 fn hint_shows_the_task_to_do_next_and_the_others_on_request() {
     let course = Fixture::copy("course");
     course

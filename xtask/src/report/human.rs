@@ -52,6 +52,16 @@ fn with_legends(text: &str) -> String {
 /// The item a task is about, as `src/lib.rs` writes it, and its line:
 /// `fn concurrent`, `struct Limiter` for the task `limiter`, `fn new` in
 /// `impl RateLimiter` as `RateLimiter::new`.
+/// The line of the learner's `lib.rs` where the checker saw their code
+/// panic ("your code panicked at exercises/01-gather/src/lib.rs:71:30").
+fn panicked_line(message: &str, lib: &std::path::Path) -> Option<usize> {
+    let lib = lib.to_string_lossy().replace('\\', "/");
+    let at = message.find(&format!("panicked at {lib}:"))?;
+    let rest = &message[at + "panicked at ".len() + lib.len() + 1..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
 pub fn find_item(lib_rs: &str, task: &str) -> Option<(String, usize)> {
     let camel: String = task
         .split('_')
@@ -274,9 +284,21 @@ pub fn render(exercise: &Exercise, result: &ExerciseResult, view: View) -> Strin
                 }
                 if let Some(task) = &t.task {
                     let item = view.lib_rs.as_deref().and_then(|lib_rs| find_item(lib_rs, task));
-                    let at = match item {
-                        Some((item, line)) => format!("→ look at `{item}` in {}:{line}", lib.display()),
-                        None => format!("→ look at task `{task}` in {}", lib.display()),
+                    let panicked = panicked_line(&t.message, &lib);
+                    let at = match (item, panicked) {
+                        (Some((item, _)), Some(line)) => {
+                            format!(
+                                "→ look at {}:{line}, in `{item}`: your code panicked there",
+                                lib.display()
+                            )
+                        }
+                        (None, Some(line)) => {
+                            format!("→ look at {}:{line}: your code panicked there", lib.display())
+                        }
+                        (Some((item, line)), None) => {
+                            format!("→ look at `{item}` in {}:{line}", lib.display())
+                        }
+                        (None, None) => format!("→ look at task `{task}` in {}", lib.display()),
                     };
                     let _ = writeln!(out, "{}", indent(&style::dim(&at), 6));
                 }

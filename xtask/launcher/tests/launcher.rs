@@ -1,0 +1,88 @@
+//! The launcher through its binary, with a stand-in cargo and a stand-in
+//! tool beside it: it says at once that it builds when the tool is out of
+//! date, shows cargo's output, stays quiet when the tool is fresh, passes
+//! the arguments on and exits with the tool's status.
+#![cfg(unix)]
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn script(path: &Path, body: &str) {
+    fs::write(path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// A scratch room: `bin/launcher` (a copy of the real one), `bin/xtask` (a
+/// stand-in tool that prints its arguments and exits 3), `cargo` (a
+/// stand-in that logs its arguments and prints a progress line), and a
+/// course whose `xtask/src` the launcher looks at.
+fn room(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("launcher-{name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(dir.join("bin")).unwrap();
+    fs::create_dir_all(dir.join("course/xtask/launcher")).unwrap();
+    fs::create_dir_all(dir.join("course/xtask/src")).unwrap();
+    fs::write(dir.join("course/xtask/src/main.rs"), "fn main() {}").unwrap();
+    fs::copy(env!("CARGO_BIN_EXE_launcher"), dir.join("bin/launcher")).unwrap();
+    script(
+        &dir.join("cargo"),
+        &format!("echo \"$@\" >> {}/cargo.log\necho '   Compiling xtask v0.1.0' >&2", dir.display()),
+    );
+    dir
+}
+
+fn launch(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(dir.join("bin/launcher"))
+        .args(args)
+        .env("CARGO", dir.join("cargo"))
+        .env("CARGO_MANIFEST_DIR", dir.join("course/xtask/launcher"))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_stale_tool_is_built_visibly_then_run_with_the_arguments() {
+    let dir = room("stale");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    // The tool is older than its source: built first, with a word.
+    script(&dir.join("bin/xtask"), "echo \"tool got: $@\"; exit 3");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    fs::write(dir.join("course/xtask/src/main.rs"), "fn main() { }").unwrap();
+
+    let out = launch(&dir, &["check", "gather"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("building the awaitlings tool"), "{stderr}");
+    assert!(stderr.contains("Compiling xtask"), "cargo's own output is shown: {stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "tool got: check gather\n");
+    assert_eq!(out.status.code(), Some(3));
+    let log = fs::read_to_string(dir.join("cargo.log")).unwrap();
+    assert_eq!(log, "build --package xtask\n");
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_fresh_tool_is_checked_quietly() {
+    let dir = room("fresh");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    script(&dir.join("bin/xtask"), "echo \"tool got: $@\"");
+    let out = launch(&dir, &["list"]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("building"), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "tool got: list\n");
+    assert!(out.status.success());
+    let log = fs::read_to_string(dir.join("cargo.log")).unwrap();
+    assert_eq!(log, "build --package xtask --quiet\n");
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_tool_that_does_not_build_is_said_plainly() {
+    let dir = room("broken");
+    script(&dir.join("cargo"), "echo 'error: could not compile `xtask`' >&2; exit 101");
+    let out = launch(&dir, &["list"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("the awaitlings tool did not build"), "{stderr}");
+    assert_eq!(out.status.code(), Some(101));
+    let _ = fs::remove_dir_all(&dir);
+}
