@@ -11,9 +11,23 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// Path of the file the checker writes its record into.
+/// Set (to [`CHANNEL_FDS`]) when the runner hands the channel over as
+/// inherited descriptors, as it does on Unix: the record goes to
+/// [`REPORT_FD`], and the nonce is read once from [`NONCE_FD`] (a pipe)
+/// before the learner's code runs. Neither the nonce nor the report's path
+/// ever appears in the environment, where `/proc/self/environ` would show it.
+pub const CHANNEL_VAR: &str = "AWAITLINGS_CHANNEL";
+/// The value of [`CHANNEL_VAR`] that means "descriptors 3 and 4".
+pub const CHANNEL_FDS: &str = "fd";
+/// The report file, open for appending.
+pub const REPORT_FD: i32 = 3;
+/// The read end of a pipe that holds the nonce.
+pub const NONCE_FD: i32 = 4;
+/// Where there are no inherited descriptors (not Unix): the report file's
+/// path. The nonce then travels in [`NONCE_VAR`], which the checker removes
+/// at once; the README says what that leaves open.
 pub const REPORT_VAR: &str = "AWAITLINGS_REPORT";
-/// The per-run secret a record must carry to count.
+/// The per-run secret a record must carry to count (not Unix only).
 pub const NONCE_VAR: &str = "AWAITLINGS_NONCE";
 /// The checker's own wall-clock limit, in ms (the runner sets it a little
 /// under its kill, so the checker can say *why* a test hung).

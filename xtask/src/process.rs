@@ -77,13 +77,29 @@ impl Finished {
     }
 }
 
+/// The result channel, handed to the test process as descriptors 3 (the
+/// report file) and 4 (a pipe holding the nonce): see
+/// `protocol::CHANNEL_VAR`. Closed in this process once the child has them.
+#[derive(Debug)]
+pub struct Handover {
+    pub report: std::fs::File,
+    pub nonce: std::io::PipeReader,
+}
+
 /// Runs `cmd` (its stdio is set here) under `limits` and waits for it.
-pub fn run(mut cmd: Command, limits: &Limits) -> Result<Finished> {
+pub fn run(cmd: Command, limits: &Limits) -> Result<Finished> {
+    run_with(cmd, limits, None)
+}
+
+/// [`run`], handing the child the result channel.
+pub fn run_with(mut cmd: Command, limits: &Limits, handover: Option<Handover>) -> Result<Finished> {
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    platform::contain(&mut cmd, limits);
+    platform::contain(&mut cmd, limits, handover.as_ref());
     let started = Instant::now();
     let program = cmd.get_program().to_string_lossy().into_owned();
     let mut child = cmd.spawn().with_context(|| format!("starting {program}"))?;
+    drop(cmd);
+    drop(handover);
     let cap = limits.output_cap;
     let out = child.stdout.take().map(|s| std::thread::spawn(move || read_capped(s, cap)));
     let err = child.stderr.take().map(|s| std::thread::spawn(move || read_capped(s, cap)));

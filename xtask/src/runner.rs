@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use protocol::{NONCE_VAR, Outcome, REPORT_VAR, Record, WALL_LIMIT_VAR};
+use protocol::{Outcome, Record, WALL_LIMIT_VAR};
 
 use crate::process::{self, Exit, Finished};
 
@@ -153,6 +153,26 @@ fn nonce() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The result channel for one test: on Unix, descriptors the child
+/// inherits (the report file, and a pipe holding the nonce), so neither
+/// the nonce nor the path is ever in its environment.
+#[cfg(unix)]
+fn handover(_cmd: &mut Command, report: &Path, nonce: &str) -> Result<Option<process::Handover>> {
+    use std::io::Write;
+    let file = fs::OpenOptions::new().append(true).open(report).with_context(|| format!("opening {}", report.display()))?;
+    let (reader, mut writer) = std::io::pipe().context("making the nonce's pipe")?;
+    writer.write_all(nonce.as_bytes()).context("writing the nonce")?;
+    drop(writer);
+    Ok(Some(process::Handover { report: file, nonce: reader }))
+}
+
+/// Elsewhere, the environment (the checker removes both at once).
+#[cfg(not(unix))]
+fn handover(cmd: &mut Command, report: &Path, nonce: &str) -> Result<Option<process::Handover>> {
+    cmd.env(protocol::REPORT_VAR, report).env(protocol::NONCE_VAR, nonce);
+    Ok(None)
+}
+
 fn run_one(binary: &Path, name: &str, index: usize, scratch: &Path, options: &RunOptions) -> Result<TestRun> {
     let report = scratch.join(format!("{index}.report"));
     fs::write(&report, "").with_context(|| format!("creating {}", report.display()))?;
@@ -163,16 +183,15 @@ fn run_one(binary: &Path, name: &str, index: usize, scratch: &Path, options: &Ru
 
     let mut cmd = Command::new(binary);
     cmd.args(["--exact", name, "--test-threads", "1", "--color", "never"])
-        .env(REPORT_VAR, &report)
-        .env(NONCE_VAR, &nonce)
         .env(WALL_LIMIT_VAR, watchdog_ms.to_string())
         .env("RUST_BACKTRACE", "0");
+    let handover = handover(&mut cmd, &report, &nonce)?;
     let limits = process::Limits {
         wall: options.wall_limit,
         memory: options.memory_limit,
         output_cap: options.output_cap,
     };
-    let done = process::run(cmd, &limits)?;
+    let done = process::run_with(cmd, &limits, handover)?;
     let out_of_memory = done.ran_out_of_memory();
     let Finished { exit, wall, stdout: out, stderr: err, truncated } = done;
     let text = fs::read_to_string(&report).unwrap_or_default();

@@ -5,7 +5,7 @@ use std::process::{Child, Command, ExitStatus};
 
 use super::{Exit, Limits};
 
-pub(super) fn contain(_cmd: &mut Command, _limits: &Limits) {}
+pub(super) fn contain(_cmd: &mut Command, _limits: &Limits, _handover: Option<&super::Handover>) {}
 
 pub(super) fn kill_group(_child: &Child) {}
 

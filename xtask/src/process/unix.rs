@@ -3,22 +3,45 @@
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, ExitStatus};
 
-use super::{Exit, Limits, Signal};
+use std::os::fd::AsRawFd;
+
+use super::{Exit, Handover, Limits, Signal};
 
 /// Sets up `cmd` so that the process runs in its own group, under the
-/// memory limit.
-pub(super) fn contain(cmd: &mut Command, limits: &Limits) {
+/// memory limit, with the result channel (if any) at descriptors 3 and 4.
+pub(super) fn contain(cmd: &mut Command, limits: &Limits, handover: Option<&Handover>) {
     cmd.process_group(0);
-    if let Some(bytes) = limits.memory {
-        // SAFETY: between fork and exec only setrlimit runs, which is
-        // async-signal-safe; std has no API for resource limits.
-        unsafe {
-            cmd.pre_exec(move || {
+    let memory = limits.memory;
+    let channel = handover.map(|h| (h.report.as_raw_fd(), h.nonce.as_raw_fd()));
+    if let Some((report, nonce)) = channel {
+        cmd.env(protocol::CHANNEL_VAR, protocol::CHANNEL_FDS);
+        debug_assert!(report > 2 && nonce > 2);
+    }
+    // SAFETY: between fork and exec only setrlimit, fcntl, dup2 and close
+    // run, which are async-signal-safe; std has no API for resource limits
+    // or for handing a child descriptors other than stdio.
+    unsafe {
+        cmd.pre_exec(move || {
+            if let Some(bytes) = memory {
                 let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
                 libc::setrlimit(libc::RLIMIT_AS, &limit);
-                Ok(())
-            });
-        }
+            }
+            if let Some((report, nonce)) = channel {
+                // Out of the way first, so that dup2 onto 3 cannot close
+                // the nonce pipe if it happens to be descriptor 3.
+                let report = libc::fcntl(report, libc::F_DUPFD, 10);
+                let nonce = libc::fcntl(nonce, libc::F_DUPFD, 10);
+                if report < 0 || nonce < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                if libc::dup2(report, protocol::REPORT_FD) < 0 || libc::dup2(nonce, protocol::NONCE_FD) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                libc::close(report);
+                libc::close(nonce);
+            }
+            Ok(())
+        });
     }
 }
 
