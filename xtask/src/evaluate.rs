@@ -96,7 +96,7 @@ pub fn build(
             let mut tests = Vec::new();
             let mut trouble = None;
             for binary in &binaries {
-                match runner::list_tests(binary, run_options.wall_limit) {
+                match runner::list_tests(binary, run_options.wall_limit, run_options.sandbox.as_ref()) {
                     Ok(names) => tests.extend(names.into_iter().map(|name| (binary.clone(), name))),
                     Err(reason) => trouble = Some(reason),
                 }

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::model::ExerciseResult;
+use crate::sandbox::Protection;
 
 /// Version of the JSON report's shape; bumped when a field changes meaning.
 pub const SCHEMA: &str = "awaitlings-grade/1";
@@ -19,6 +20,9 @@ pub struct GradeReport {
     /// What the grader has to say about the submission as a whole (no
     /// exercises found, an exercise not submitted, ...).
     pub notes: Vec<String>,
+    /// The protection the tests ran under (see `sandbox.rs`), and what it
+    /// did not enforce.
+    pub sandbox: Protection,
     pub exercises: Vec<GradedExercise>,
 }
 
@@ -32,10 +36,15 @@ pub struct GradedExercise {
 }
 
 impl GradeReport {
-    pub fn new(exercises: Vec<GradedExercise>, notes: Vec<String>, execution_time: f64) -> Self {
+    pub fn new(
+        exercises: Vec<GradedExercise>,
+        notes: Vec<String>,
+        sandbox: Protection,
+        execution_time: f64,
+    ) -> Self {
         let score = exercises.iter().map(|e| e.result.score).sum();
         let max_score = exercises.iter().map(|e| e.result.max_score).sum();
-        GradeReport { schema: SCHEMA, score, max_score, execution_time, notes, exercises }
+        GradeReport { schema: SCHEMA, score, max_score, execution_time, notes, sandbox, exercises }
     }
 }
 

@@ -32,6 +32,7 @@ mod out;
 mod process;
 mod report;
 mod runner;
+mod sandbox;
 mod stage;
 mod state;
 mod style;
@@ -128,6 +129,10 @@ fn parse() -> Cli {
 }
 
 fn main() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == sandbox::ENTRY) {
+        sandbox::trampoline(&args[2..]);
+    }
     let cli = parse();
     style::init(cli.no_color);
     match run(cli) {

@@ -21,6 +21,7 @@ use anyhow::{Context, Result};
 use protocol::{Outcome, Record, WALL_LIMIT_VAR};
 
 use crate::process::{self, Exit, Finished};
+use crate::sandbox::{Room, Sandbox};
 
 /// Limits for every test process.
 #[derive(Debug, Clone)]
@@ -33,6 +34,9 @@ pub struct RunOptions {
     pub output_cap: usize,
     /// Address-space limit per test process, in bytes.
     pub memory_limit: Option<u64>,
+    /// The sandbox every test process starts in (`grade`), or none
+    /// (`check`, `verify`: the user's own code).
+    pub sandbox: Option<Sandbox>,
 }
 
 impl Default for RunOptions {
@@ -42,6 +46,7 @@ impl Default for RunOptions {
             jobs: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             output_cap: 64 * 1024,
             memory_limit: Some(4 << 30),
+            sandbox: None,
         }
     }
 }
@@ -75,9 +80,9 @@ pub struct TestRun {
 /// The tests in a libtest binary, from `--list --format terse`, or why it
 /// could not say. The learner's code can run before `main` (a static
 /// initialiser), so listing gets the same wall-clock limit as a test.
-pub fn list_tests(binary: &Path, limit: Duration) -> Result<Vec<String>, String> {
-    let mut cmd = Command::new(binary);
-    cmd.args(["--list", "--format", "terse"]);
+pub fn list_tests(binary: &Path, limit: Duration, sandbox: Option<&Sandbox>) -> Result<Vec<String>, String> {
+    let room = Room::new().map_err(|e| format!("{e:#}"))?;
+    let cmd = test_command(binary, &["--list", "--format", "terse"], &room, sandbox);
     let limits = process::Limits { wall: limit, memory: None, output_cap: 1 << 20 };
     let done = process::run(cmd, &limits).map_err(|e| format!("the test binary could not start: {e:#}"))?;
     match done.exit {
@@ -153,6 +158,20 @@ fn nonce() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The test binary with `args`, run in `room` (a private, empty directory
+/// that is also its `TMPDIR`), never in the course or its stage; inside
+/// the sandbox when there is one.
+fn test_command(binary: &Path, args: &[&str], room: &Room, sandbox: Option<&Sandbox>) -> Command {
+    match sandbox {
+        Some(sandbox) => sandbox.command(binary, args, &room.0),
+        None => {
+            let mut cmd = Command::new(binary);
+            cmd.args(args).current_dir(&room.0).env("TMPDIR", &room.0);
+            cmd
+        }
+    }
+}
+
 /// The result channel for one test: on Unix, descriptors the child
 /// inherits (the report file, and a pipe holding the nonce), so neither
 /// the nonce nor the path is ever in its environment.
@@ -181,9 +200,10 @@ fn run_one(binary: &Path, name: &str, index: usize, scratch: &Path, options: &Ru
     // hung; the runner's kill is the backstop.
     let watchdog_ms = (options.wall_limit.as_millis() as u64 * 8 / 10).max(100);
 
-    let mut cmd = Command::new(binary);
-    cmd.args(["--exact", name, "--test-threads", "1", "--color", "never"])
-        .env(WALL_LIMIT_VAR, watchdog_ms.to_string())
+    let room = Room::new()?;
+    let mut cmd =
+        test_command(binary, &["--exact", name, "--test-threads", "1", "--color", "never"], &room, options.sandbox.as_ref());
+    cmd.env(WALL_LIMIT_VAR, watchdog_ms.to_string())
         .env("RUST_BACKTRACE", "0");
     let handover = handover(&mut cmd, &report, &nonce)?;
     let limits = process::Limits {

@@ -48,6 +48,47 @@ impl Stage {
         Ok(Stage { root: dest.to_path_buf(), _lock: lock })
     }
 
+    /// A stage for grading untrusted code: like [`Stage::prepare`], but
+    /// without `solutions/`, so that nothing a submission does while it
+    /// builds or runs can find a reference solution in the stage.
+    pub fn prepare_for_grading(course_root: &Path, dest: &Path) -> Result<Stage> {
+        let stage = Stage { root: dest.to_path_buf(), _lock: lock(dest)? };
+        stage.restore(course_root)?;
+        Ok(stage)
+    }
+
+    /// Syncs the stage from the course again (without `solutions/`).
+    pub fn restore(&self, course_root: &Path) -> Result<()> {
+        let solutions = self.root.join("solutions");
+        if solutions.exists() {
+            fs::remove_dir_all(&solutions).with_context(|| format!("removing {}", solutions.display()))?;
+        }
+        sync(&self.root, &grading_files(course_root)?)
+    }
+
+    /// Files of the stage that no longer match the course, other than the
+    /// exercises' `src/` (where the submission goes): what the graded code
+    /// changed, if the sandbox did not stop it. Checked after grading.
+    pub fn tampered(&self, course_root: &Path) -> Result<Vec<PathBuf>> {
+        let laid = |rel: &Path| {
+            let parts: Vec<_> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+            parts.len() > 2 && parts[0] == "exercises" && parts[2] == "src"
+        };
+        let mut course = grading_files(course_root)?;
+        course.retain(|rel, _| !laid(rel));
+        let here = collect(&self.root, &|rel: &Path| {
+            rel.components().next().is_some_and(|c| c.as_os_str() == "target") || laid(rel)
+        })?;
+        let mut changed: Vec<PathBuf> = here
+            .iter()
+            .filter(|(rel, content)| course.get(*rel) != Some(content))
+            .map(|(rel, _)| rel.clone())
+            .collect();
+        changed.extend(course.keys().filter(|rel| !here.contains_key(*rel)).cloned());
+        changed.sort();
+        Ok(changed)
+    }
+
     /// The stage's own target directory: set explicitly, so that a
     /// `CARGO_TARGET_DIR` in the environment cannot make two stages share one.
     pub fn target_dir(&self) -> PathBuf {
@@ -63,6 +104,24 @@ impl Stage {
         }
         sync(&self.root.join(exercise_dir).join("src"), &files)
     }
+}
+
+/// What a grading stage holds: the course without `solutions/`, and a
+/// root Cargo.toml that does not list them (the student edition's), so the
+/// workspace loads.
+fn grading_files(course_root: &Path) -> Result<BTreeMap<PathBuf, Vec<u8>>> {
+    let mut files = collect(course_root, &|rel: &Path| crate::course::not_copied(rel) || is_solutions(rel))?;
+    if let Some(manifest) = files.get_mut(Path::new("Cargo.toml")) {
+        let text = String::from_utf8_lossy(manifest).into_owned();
+        let (without, _) = crate::commands::dist::manifest::student(&text)
+            .context("taking solutions/ out of the stage's Cargo.toml")?;
+        *manifest = without.into_bytes();
+    }
+    Ok(files)
+}
+
+fn is_solutions(rel: &Path) -> bool {
+    rel.components().next().is_some_and(|c| c.as_os_str() == "solutions")
 }
 
 /// Every file under `dir` (relative path → content), skipping what `skip`
@@ -100,6 +159,15 @@ pub fn sync(dest: &Path, files: &BTreeMap<PathBuf, Vec<u8>>) -> Result<()> {
         if !files.contains_key(rel) {
             fs::remove_file(dest.join(rel))
                 .with_context(|| format!("removing {}", dest.join(rel).display()))?;
+            // And the folders it leaves empty: a workspace glob such as
+            // `solutions/*` must not find a folder without a Cargo.toml.
+            let mut dir = rel.parent();
+            while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+                if fs::remove_dir(dest.join(d)).is_err() {
+                    break;
+                }
+                dir = d.parent();
+            }
         }
     }
     for (rel, content) in files {

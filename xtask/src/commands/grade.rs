@@ -20,6 +20,7 @@ use crate::evaluate::{Package, evaluate};
 use crate::grading::{GradeReport, GradedExercise};
 use crate::limits::LimitArgs;
 use crate::report::{self, Format};
+use crate::sandbox::{Mode, Protection, Sandbox};
 use crate::stage::Stage;
 use crate::submission::{Provided, Submission};
 
@@ -40,6 +41,11 @@ pub struct GradeArgs {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// The sandbox tests run in: `auto` applies what the platform can and
+    /// says what it could not, `require` refuses to grade without all of it,
+    /// `off` is for debugging the grader.
+    #[arg(long, value_enum, default_value_t = Mode::Auto)]
+    pub sandbox: Mode,
     /// Exercises to grade (all when none are named).
     pub exercises: Vec<String>,
 }
@@ -63,11 +69,13 @@ pub fn run(course: &Course, args: &GradeArgs) -> Result<bool> {
         ));
     }
 
-    let stage = Stage::prepare(&course.root, &course.root.join("target/awaitlings/stage/grade"))
+    let stage = Stage::prepare_for_grading(&course.root, &course.root.join("target/awaitlings/stage/grade"))
         .context("staging a copy of the course")?;
     let compile_options =
         CompileOptions { target_dir: Some(stage.target_dir()), color: false, show_progress: false };
-    let run_options = args.limits.run_options();
+    let mut run_options = args.limits.run_options();
+    run_options.sandbox = Sandbox::prepare(args.sandbox)?;
+    let protection = run_options.sandbox.as_ref().map_or_else(Protection::off, |s| s.protection.clone());
 
     let mut graded = Vec::new();
     for exercise in &exercises {
@@ -106,7 +114,31 @@ pub fn run(course: &Course, args: &GradeArgs) -> Result<bool> {
         graded.push(GradedExercise { result, submitted });
     }
 
-    let report = GradeReport::new(graded, notes, started.elapsed().as_secs_f64());
+    let tampered = stage.tampered(&course.root).context("checking the stage after grading")?;
+    if !tampered.is_empty() {
+        let names: Vec<String> = tampered.iter().take(10).map(|p| p.display().to_string()).collect();
+        notes.push(format!(
+            "tampering: while it was graded, the submission changed {} file(s) of the grader's copy of the \
+             course ({}{}). They were restored before anything else was graded, and the grade above is from \
+             the course's own tests.",
+            tampered.len(),
+            names.join(", "),
+            if tampered.len() > 10 { ", ..." } else { "" }
+        ));
+        stage.restore(&course.root).context("restoring the grader's copy of the course")?;
+    }
+    let mut protection = protection;
+    for exercise in &exercises {
+        let manifest = fs::read_to_string(course.root.join(&exercise.dir).join("Cargo.toml")).unwrap_or_default();
+        if !manifest.lines().any(|l| l.replace(' ', "") == "unsafe_code=\"forbid\"") {
+            protection.not_enforced.push(format!(
+                "unsafe code: {:02} {}'s Cargo.toml does not forbid it (add unsafe_code = \"forbid\" under \
+                 [lints.rust]), so its code could reach the result channel",
+                exercise.number, exercise.name
+            ));
+        }
+    }
+    let report = GradeReport::new(graded, notes, protection, started.elapsed().as_secs_f64());
     let text = report::render(&report, args.format)?;
     match &args.output {
         Some(path) => {

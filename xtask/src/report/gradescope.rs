@@ -55,6 +55,7 @@ pub fn render(report: &GradeReport) -> String {
             if e.compile_error.is_some() { " (did not compile)" } else { "" }
         ));
     }
+    summary.push(format!("sandbox: {}", report.sandbox.summary()));
     let results: Value = json!({
         "score": report.score,
         "execution_time": report.execution_time.round() as u64,
@@ -63,6 +64,7 @@ pub fn render(report: &GradeReport) -> String {
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
+        "extra_data": { "sandbox": report.sandbox },
     });
     serde_json::to_string_pretty(&results).unwrap_or_default() + "\n"
 }

@@ -62,8 +62,10 @@ pub fn render(report: &GradeReport) -> String {
         );
         let _ = writeln!(
             out,
-            "    <properties>\n      <property name=\"score\" value=\"{}\"/>\n      <property name=\"max_score\" value=\"{}\"/>\n    </properties>",
-            e.score, e.max_score
+            "    <properties>\n      <property name=\"score\" value=\"{}\"/>\n      <property name=\"max_score\" value=\"{}\"/>\n      <property name=\"sandbox\" value=\"{}\"/>\n    </properties>",
+            e.score,
+            e.max_score,
+            escape(&report.sandbox.summary())
         );
         for t in &e.tests {
             let _ = write!(

@@ -45,6 +45,7 @@ pub fn render(report: &GradeReport) -> String {
             );
         }
     }
+    let _ = writeln!(out, "{} {}", style::dim("sandbox:"), style::dim(&report.sandbox.summary()));
     let _ = writeln!(
         out,
         "{} {}/{} points · graded in {:.1} s",

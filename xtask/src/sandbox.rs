@@ -1,0 +1,286 @@
+//! The grading sandbox: what a student's test process may reach.
+//!
+//! `grade` runs untrusted code. Every test process it starts goes through a
+//! small trampoline, this same binary run as `xtask __sandbox`, which
+//! confines itself in a fresh single-threaded process and then `exec`s the
+//! test binary, so the confinement is inherited and cannot be undone:
+//! - **files** (Landlock, Linux ≥ 5.13): read the test binary and the
+//!   system's shared libraries, read and write only a private, empty
+//!   temporary directory (the working directory, `TMPDIR` and `HOME`).
+//!   No course, no stage, no `solutions/`, no home directory, and no
+//!   `/proc` at all, so neither `/proc/self/mem`, `environ` nor `fd`;
+//! - **network**: a new network namespace with no interface where the
+//!   kernel lets us make one, and Landlock's TCP rules (Linux ≥ 6.7): no
+//!   connect, no bind;
+//! - **signals and abstract sockets** outside the sandbox (Landlock scopes,
+//!   Linux ≥ 6.12): it cannot signal the grader;
+//! - **limits**: processes and threads (for a non-root user: the kernel
+//!   does not count root's), file size, open files, no core dumps;
+//! - **environment**: only what a test needs; nothing of the grader's.
+//!
+//! Doing this in a trampoline rather than between `fork` and `exec` keeps
+//! the unsafe, allocation-free `pre_exec` world small: the trampoline is an
+//! ordinary process that may allocate, open paths and report errors.
+//!
+//! What was enforced is measured once per grade by a probe (the trampoline
+//! with `--probe`, which applies everything and says what held) and goes
+//! into every report. It never claims a protection that was not there.
+
+#[cfg(target_os = "linux")]
+mod linux;
+#[cfg(not(target_os = "linux"))]
+mod other;
+#[cfg(target_os = "linux")]
+use linux as platform;
+#[cfg(not(target_os = "linux"))]
+use other as platform;
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+
+/// The hidden subcommand that is the trampoline.
+pub const ENTRY: &str = "__sandbox";
+
+/// Exit code of a trampoline that could not confine itself as required.
+pub const EXIT_UNPROTECTED: i32 = 125;
+
+/// Threads and processes a test may add to what the user already runs.
+const NPROC_ROOM: u64 = 1024;
+
+/// `--sandbox`: how hard `grade` insists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Mode {
+    /// Everything the platform can do; the report says what it could not.
+    #[default]
+    Auto,
+    /// Refuse to grade without every protection.
+    Require,
+    /// No sandbox (for debugging the grader): the report says so.
+    Off,
+}
+
+/// What protection was in force, in words a report can print.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Protection {
+    /// "landlock ABI 7", or None when files were not confined.
+    pub filesystem: Option<String>,
+    /// "namespace, landlock", or None.
+    pub network: Option<String>,
+    /// The limits set: "nproc", "fsize", "nofile", "core".
+    pub limits: Vec<String>,
+    /// What was not enforced, and why, in plain words.
+    pub not_enforced: Vec<String>,
+}
+
+impl Protection {
+    /// No sandbox at all (`--sandbox=off`).
+    pub fn off() -> Protection {
+        Protection {
+            not_enforced: vec!["the sandbox was turned off (--sandbox=off): tests ran with the grader's own rights".into()],
+            ..Protection::default()
+        }
+    }
+
+    /// No sandbox, and why (`check`, `verify`: the user's own code).
+    pub fn unsandboxed(why: &str) -> Protection {
+        Protection { not_enforced: vec![why.to_string()], ..Protection::default() }
+    }
+
+    /// "filesystem: landlock ABI 7; network: namespace, landlock; limits:
+    /// nproc, fsize, nofile, core", then what was not enforced.
+    pub fn summary(&self) -> String {
+        let or_none = |v: &Option<String>| v.clone().unwrap_or_else(|| "NOT confined".into());
+        let limits = if self.limits.is_empty() { "none".to_string() } else { self.limits.join(", ") };
+        let mut text =
+            format!("filesystem: {}; network: {}; limits: {limits}", or_none(&self.filesystem), or_none(&self.network));
+        if !self.not_enforced.is_empty() {
+            text.push_str(&format!(". Not enforced: {}", self.not_enforced.join("; ")));
+        }
+        text
+    }
+
+    /// Every protection held.
+    pub fn is_full(&self) -> bool {
+        self.filesystem.is_some() && self.network.is_some() && self.not_enforced.is_empty()
+    }
+}
+
+/// The sandbox `grade` runs tests in.
+#[derive(Debug, Clone)]
+pub struct Sandbox {
+    mode: Mode,
+    pub protection: Protection,
+    nproc: Option<u64>,
+    trampoline: PathBuf,
+}
+
+impl Sandbox {
+    /// Probes what this machine can enforce. `Ok(None)` for `--sandbox=off`;
+    /// an error for `--sandbox=require` when something is missing.
+    pub fn prepare(mode: Mode) -> Result<Option<Sandbox>> {
+        if mode == Mode::Off {
+            return Ok(None);
+        }
+        let trampoline = std::env::current_exe().context("finding the grader's own binary")?;
+        let nproc = platform::user_tasks().map(|n| n + NPROC_ROOM);
+        let room = Room::new()?;
+        let mut probe = Command::new(&trampoline);
+        probe.arg(ENTRY).arg("--probe").arg("--room").arg(&room.0);
+        if let Some(n) = nproc {
+            probe.arg("--nproc").arg(n.to_string());
+        }
+        let out = probe.output().context("probing the sandbox")?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let protection: Protection = serde_json::from_str(text.trim())
+            .with_context(|| format!("the sandbox probe said {text:?} {}", String::from_utf8_lossy(&out.stderr)))?;
+        if mode == Mode::Require && !protection.is_full() {
+            bail!(crate::commands::UsageError(format!(
+                "--sandbox=require: this machine cannot enforce every protection ({}). Grade on Linux ≥ 6.12 \
+                 with Landlock enabled, or run with --sandbox=auto to grade anyway with what it has.",
+                protection.summary()
+            )));
+        }
+        Ok(Some(Sandbox { mode, protection, nproc, trampoline }))
+    }
+
+    /// `binary args` wrapped in the trampoline, to run in `room`.
+    pub fn command(&self, binary: &Path, args: &[&str], room: &Path) -> Command {
+        let mut cmd = Command::new(&self.trampoline);
+        cmd.arg(ENTRY).arg("--room").arg(room);
+        if let Some(n) = self.nproc {
+            cmd.arg("--nproc").arg(n.to_string());
+        }
+        if self.mode == Mode::Require {
+            cmd.arg("--require");
+        }
+        cmd.arg("--").arg(binary).args(args);
+        cmd
+    }
+}
+
+/// A private, empty directory outside the course, removed when dropped:
+/// the working directory and `TMPDIR` of one test process.
+#[derive(Debug)]
+pub struct Room(pub PathBuf);
+
+impl Room {
+    pub fn new() -> Result<Room> {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("awaitlings-room-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        Ok(Room(dir))
+    }
+}
+
+impl Drop for Room {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Environment variables a test process keeps; everything else of the
+/// grader's (tokens, paths, the instructor's settings) stays behind.
+const KEPT_VARS: &[&str] = &[protocol::CHANNEL_VAR, protocol::WALL_LIMIT_VAR, "RUST_BACKTRACE", "LANG", "LC_ALL"];
+
+/// The trampoline: `xtask __sandbox [--probe] [--require] --room DIR
+/// [--nproc N] -- BINARY ARGS...`. Never returns.
+pub fn trampoline(args: &[OsString]) -> ! {
+    let mut probe = false;
+    let mut require = false;
+    let mut room = None;
+    let mut nproc = None;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.to_str() {
+            Some("--probe") => probe = true,
+            Some("--require") => require = true,
+            Some("--room") => room = rest.next().map(PathBuf::from),
+            Some("--nproc") => nproc = rest.next().and_then(|n| n.to_str()?.parse().ok()),
+            Some("--") => break,
+            _ => refuse(&format!("unknown argument {arg:?}")),
+        }
+    }
+    let Some(room) = room else { refuse("no --room given") };
+    let command: Vec<&OsString> = rest.collect();
+    let binary = command.first().map(PathBuf::from);
+    if !probe && binary.is_none() {
+        refuse("no test binary given");
+    }
+    let protection = platform::confine(&room, binary.as_deref(), nproc);
+    if probe {
+        println!("{}", serde_json::to_string(&protection).unwrap_or_default());
+        std::process::exit(0);
+    }
+    if require && !protection.is_full() {
+        eprintln!("the sandbox could not be fully applied: {}", protection.summary());
+        std::process::exit(EXIT_UNPROTECTED);
+    }
+    let binary = binary.unwrap_or_default();
+    let mut cmd = Command::new(&binary);
+    cmd.args(&command[1..]).current_dir(&room).env_clear();
+    for var in KEPT_VARS {
+        if let Some(value) = std::env::var_os(var) {
+            cmd.env(var, value);
+        }
+    }
+    cmd.env("TMPDIR", &room).env("HOME", &room).env("PATH", "/usr/bin:/bin");
+    let err = exec(cmd);
+    eprintln!("the sandbox could not start {}: {err}", binary.display());
+    std::process::exit(EXIT_UNPROTECTED);
+}
+
+fn refuse(why: &str) -> ! {
+    eprintln!("xtask {ENTRY}: {why} (this subcommand is the grader's own; it is not for people)");
+    std::process::exit(2);
+}
+
+#[cfg(unix)]
+fn exec(mut cmd: Command) -> std::io::Error {
+    use std::os::unix::process::CommandExt;
+    cmd.exec()
+}
+
+#[cfg(not(unix))]
+fn exec(mut cmd: Command) -> std::io::Error {
+    match cmd.status() {
+        Ok(status) => std::process::exit(status.code().unwrap_or(1)),
+        Err(err) => err,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_names_what_held_and_what_did_not() {
+        let full = Protection {
+            filesystem: Some("landlock ABI 7".into()),
+            network: Some("namespace, landlock".into()),
+            limits: vec!["nproc".into(), "fsize".into(), "nofile".into(), "core".into()],
+            not_enforced: vec![],
+        };
+        assert_eq!(
+            full.summary(),
+            "filesystem: landlock ABI 7; network: namespace, landlock; limits: nproc, fsize, nofile, core"
+        );
+        assert!(full.is_full());
+        let old = Protection {
+            filesystem: None,
+            network: None,
+            limits: vec!["fsize".into()],
+            not_enforced: vec!["files: this kernel has no Landlock".into()],
+        };
+        assert!(old.summary().contains("filesystem: NOT confined; network: NOT confined"));
+        assert!(old.summary().ends_with("Not enforced: files: this kernel has no Landlock"));
+        assert!(!old.is_full());
+        assert!(!Protection::off().is_full());
+    }
+}
