@@ -81,9 +81,9 @@ fn take() -> Option<(File, String)> {
 
 #[cfg(unix)]
 fn take_descriptors() -> Option<(File, String)> {
+    use protocol::{NONCE_FD, REPORT_FD};
     use std::io::Read;
     use std::os::fd::FromRawFd;
-    use protocol::{NONCE_FD, REPORT_FD};
 
     let open = |fd: i32| {
         // SAFETY: fcntl on a descriptor number only queries it.

@@ -178,7 +178,10 @@ fn test_command(binary: &Path, args: &[&str], room: &Room, sandbox: Option<&Sand
 #[cfg(unix)]
 fn handover(_cmd: &mut Command, report: &Path, nonce: &str) -> Result<Option<process::Handover>> {
     use std::io::Write;
-    let file = fs::OpenOptions::new().append(true).open(report).with_context(|| format!("opening {}", report.display()))?;
+    let file = fs::OpenOptions::new()
+        .append(true)
+        .open(report)
+        .with_context(|| format!("opening {}", report.display()))?;
     let (reader, mut writer) = std::io::pipe().context("making the nonce's pipe")?;
     writer.write_all(nonce.as_bytes()).context("writing the nonce")?;
     drop(writer);
@@ -201,10 +204,13 @@ fn run_one(binary: &Path, name: &str, index: usize, scratch: &Path, options: &Ru
     let watchdog_ms = (options.wall_limit.as_millis() as u64 * 8 / 10).max(100);
 
     let room = Room::new()?;
-    let mut cmd =
-        test_command(binary, &["--exact", name, "--test-threads", "1", "--color", "never"], &room, options.sandbox.as_ref());
-    cmd.env(WALL_LIMIT_VAR, watchdog_ms.to_string())
-        .env("RUST_BACKTRACE", "0");
+    let mut cmd = test_command(
+        binary,
+        &["--exact", name, "--test-threads", "1", "--color", "never"],
+        &room,
+        options.sandbox.as_ref(),
+    );
+    cmd.env(WALL_LIMIT_VAR, watchdog_ms.to_string()).env("RUST_BACKTRACE", "0");
     let handover = handover(&mut cmd, &report, &nonce)?;
     let limits = process::Limits {
         wall: options.wall_limit,

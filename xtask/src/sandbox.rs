@@ -80,7 +80,9 @@ impl Protection {
     /// No sandbox at all (`--sandbox=off`).
     pub fn off() -> Protection {
         Protection {
-            not_enforced: vec!["the sandbox was turned off (--sandbox=off): tests ran with the grader's own rights".into()],
+            not_enforced: vec![
+                "the sandbox was turned off (--sandbox=off): tests ran with the grader's own rights".into(),
+            ],
             ..Protection::default()
         }
     }
@@ -95,8 +97,11 @@ impl Protection {
     pub fn summary(&self) -> String {
         let or_none = |v: &Option<String>| v.clone().unwrap_or_else(|| "NOT confined".into());
         let limits = if self.limits.is_empty() { "none".to_string() } else { self.limits.join(", ") };
-        let mut text =
-            format!("filesystem: {}; network: {}; limits: {limits}", or_none(&self.filesystem), or_none(&self.network));
+        let mut text = format!(
+            "filesystem: {}; network: {}; limits: {limits}",
+            or_none(&self.filesystem),
+            or_none(&self.network)
+        );
         if !self.not_enforced.is_empty() {
             text.push_str(&format!(". Not enforced: {}", self.not_enforced.join("; ")));
         }
@@ -135,8 +140,9 @@ impl Sandbox {
         }
         let out = probe.output().context("probing the sandbox")?;
         let text = String::from_utf8_lossy(&out.stdout);
-        let protection: Protection = serde_json::from_str(text.trim())
-            .with_context(|| format!("the sandbox probe said {text:?} {}", String::from_utf8_lossy(&out.stderr)))?;
+        let protection: Protection = serde_json::from_str(text.trim()).with_context(|| {
+            format!("the sandbox probe said {text:?} {}", String::from_utf8_lossy(&out.stderr))
+        })?;
         if mode == Mode::Require && !protection.is_full() {
             bail!(crate::commands::UsageError(format!(
                 "--sandbox=require: this machine cannot enforce every protection ({}). Grade on Linux ≥ 6.12 \
@@ -187,7 +193,8 @@ impl Drop for Room {
 
 /// Environment variables a test process keeps; everything else of the
 /// grader's (tokens, paths, the instructor's settings) stays behind.
-const KEPT_VARS: &[&str] = &[protocol::CHANNEL_VAR, protocol::WALL_LIMIT_VAR, "RUST_BACKTRACE", "LANG", "LC_ALL"];
+const KEPT_VARS: &[&str] =
+    &[protocol::CHANNEL_VAR, protocol::WALL_LIMIT_VAR, "RUST_BACKTRACE", "LANG", "LC_ALL"];
 
 /// The trampoline: `xtask __sandbox [--probe] [--require] --room DIR
 /// [--nproc N] -- BINARY ARGS...`. Never returns.

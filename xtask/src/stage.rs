@@ -71,13 +71,17 @@ impl Stage {
     /// changed, if the sandbox did not stop it. Checked after grading.
     pub fn tampered(&self, course_root: &Path) -> Result<Vec<PathBuf>> {
         let laid = |rel: &Path| {
-            let parts: Vec<_> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+            let parts: Vec<_> =
+                rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
             parts.len() > 2 && parts[0] == "exercises" && parts[2] == "src"
         };
+        // Cargo itself rewrites the lock file of a workspace without
+        // solutions/: not the submission's doing.
+        let lock = |rel: &Path| rel == Path::new("Cargo.lock");
         let mut course = grading_files(course_root)?;
-        course.retain(|rel, _| !laid(rel));
+        course.retain(|rel, _| !laid(rel) && !lock(rel));
         let here = collect(&self.root, &|rel: &Path| {
-            rel.components().next().is_some_and(|c| c.as_os_str() == "target") || laid(rel)
+            rel.components().next().is_some_and(|c| c.as_os_str() == "target") || laid(rel) || lock(rel)
         })?;
         let mut changed: Vec<PathBuf> = here
             .iter()

@@ -51,6 +51,17 @@ pub fn run(course: &Course, args: &BundleArgs) -> Result<bool> {
         },
     ];
     let files = stage::collect(&course.root, &left_out).context("reading the course")?;
+    // The manifest the course keeps once setup.sh has removed solutions/
+    // after its self-test: the workspace must still load without them.
+    if let Some(manifest) = files.get(Path::new("Cargo.toml")) {
+        let (graded, _) = crate::commands::dist::manifest::student(&String::from_utf8_lossy(manifest))
+            .context("writing the manifest without solutions/")?;
+        entries.push(Entry {
+            name: "course/Cargo.graded.toml".into(),
+            data: graded.into_bytes(),
+            mode: 0o644,
+        });
+    }
     for (rel, data) in files {
         let name = format!("course/{}", rel.to_string_lossy().replace('\\', "/"));
         let executable = fs::metadata(course.root.join(&rel))

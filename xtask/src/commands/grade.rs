@@ -129,7 +129,8 @@ pub fn run(course: &Course, args: &GradeArgs) -> Result<bool> {
     }
     let mut protection = protection;
     for exercise in &exercises {
-        let manifest = fs::read_to_string(course.root.join(&exercise.dir).join("Cargo.toml")).unwrap_or_default();
+        let manifest =
+            fs::read_to_string(course.root.join(&exercise.dir).join("Cargo.toml")).unwrap_or_default();
         if !manifest.lines().any(|l| l.replace(' ', "") == "unsafe_code=\"forbid\"") {
             protection.not_enforced.push(format!(
                 "unsafe code: {:02} {}'s Cargo.toml does not forbid it (add unsafe_code = \"forbid\" under \

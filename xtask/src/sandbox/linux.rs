@@ -4,8 +4,8 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use landlock::{
-    ABI, Access, AccessFs, AccessNet, LandlockStatus, Ruleset, RulesetAttr, RulesetCreatedAttr, RulesetStatus,
-    Scope, path_beneath_rules,
+    ABI, Access, AccessFs, AccessNet, LandlockStatus, Ruleset, RulesetAttr, RulesetCreatedAttr,
+    RulesetStatus, Scope, path_beneath_rules,
 };
 use rustix::process::{Resource, Rlimit, getuid, setrlimit};
 use rustix::thread::{UnshareFlags, unshare_unsafe};
@@ -149,7 +149,8 @@ fn landlock(p: &mut Protection, room: &Path, binary: Option<&Path>, namespace: b
         Err(e) => p.not_enforced.push(format!("files: Landlock could not be applied ({e})")),
     }
     if net.is_empty() {
-        p.not_enforced.push("network: neither a network namespace nor Landlock's TCP rules were available".into());
+        p.not_enforced
+            .push("network: neither a network namespace nor Landlock's TCP rules were available".into());
     } else {
         p.network = Some(net.join(", "));
     }

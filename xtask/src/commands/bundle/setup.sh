@@ -31,6 +31,12 @@ cd "$COURSE"
 cargo fetch
 cargo xtask grade --solutions @GRADE_ARGS@
 
+# The self-test is done: the reference solutions leave the image, so that no
+# submission can find them, and the workspace is listed without them.
+rm -rf "$COURSE/solutions"
+mv "$COURSE/Cargo.graded.toml" "$COURSE/Cargo.toml"
+cargo xtask list >/dev/null
+
 if [ "$(id -u)" = 0 ] && id autograder >/dev/null 2>&1; then
   chown -R autograder "$COURSE"
   chmod -R a+rX "$RUSTUP_HOME" "$CARGO_HOME"
