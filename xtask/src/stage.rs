@@ -186,3 +186,43 @@ pub fn sync(dest: &Path, files: &BTreeMap<PathBuf, Vec<u8>>) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(path: &Path, text: &str) {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn a_grading_stage_has_no_solutions_and_tells_what_was_tampered_with() {
+        let dir = std::env::temp_dir().join(format!("awaitlings-stage-test-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let course = dir.join("course");
+        write(
+            &course.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"exercises/*\", \"solutions/*\"]\ndefault-members = [\"solutions/*\"]\n",
+        );
+        write(&course.join("exercises/01-a/src/lib.rs"), "stub");
+        write(&course.join("exercises/01-a/tests/a.rs"), "the tests");
+        write(&course.join("solutions/a/src/lib.rs"), "the answer");
+        let stage = Stage::prepare_for_grading(&course, &dir.join("stage")).unwrap();
+        assert!(!stage.root.join("solutions").exists());
+        let manifest = fs::read_to_string(stage.root.join("Cargo.toml")).unwrap();
+        assert!(!manifest.contains("solutions"), "{manifest}");
+        assert_eq!(stage.tampered(&course).unwrap(), Vec::<PathBuf>::new());
+
+        // The submission's own src/ is not tampering; the tests are.
+        write(&stage.root.join("exercises/01-a/src/lib.rs"), "the student's");
+        write(&stage.root.join("exercises/01-a/tests/a.rs"), "#[test] fn nothing() {}");
+        write(&stage.root.join("planted.rs"), "");
+        let tampered = stage.tampered(&course).unwrap();
+        assert_eq!(tampered, [PathBuf::from("exercises/01-a/tests/a.rs"), PathBuf::from("planted.rs")]);
+        stage.restore(&course).unwrap();
+        assert_eq!(stage.tampered(&course).unwrap(), Vec::<PathBuf>::new());
+        drop(stage);
+        let _ = fs::remove_dir_all(&dir);
+    }
+}

@@ -76,6 +76,16 @@ fn the_bundle_grades_a_submission_into_results_json() {
     let run = fs::read_to_string(root.join("source/run_autograder")).unwrap();
     assert!(run.contains("--wall-limit 2"), "the limits given are baked in");
 
+    // setup.sh removes the solutions after its self-test, and the course
+    // then loads without them: do as it does, then grade.
+    let setup = fs::read_to_string(root.join("source/setup.sh")).unwrap();
+    assert!(setup.contains("rm -rf \"$COURSE/solutions\""), "{setup}");
+    assert!(setup.contains("mv \"$COURSE/Cargo.graded.toml\" \"$COURSE/Cargo.toml\""), "{setup}");
+    let graded = fs::read_to_string(root.join("source/course/Cargo.graded.toml")).unwrap();
+    assert!(!graded.contains("solutions"), "{graded}");
+    fs::remove_dir_all(root.join("source/course/solutions")).unwrap();
+    fs::rename(root.join("source/course/Cargo.graded.toml"), root.join("source/course/Cargo.toml")).unwrap();
+
     // A student's submission: racing solved, the rest as shipped.
     let solution = fs::read_to_string(course.dir.join("solutions/racing/src/lib.rs")).unwrap();
     write(&root.join("submission/exercises/02-racing/src/lib.rs"), &solution);
