@@ -1,5 +1,6 @@
-//! Views of the result model: one [`GradeReport`], four formats.
+//! Views of the result model: one [`GradeReport`], five formats.
 
+pub mod github_classroom;
 pub mod gradescope;
 pub mod human;
 pub mod json;
@@ -22,6 +23,10 @@ pub enum Format {
     Gradescope,
     /// JUnit XML, for CI dashboards.
     Junit,
+    /// GitHub Classroom's autograding reporter: one runner per exercise
+    /// (and points value). Inside a workflow (GITHUB_OUTPUT set), each
+    /// runner's result is also written there, base64, for the reporter.
+    GithubClassroom,
 }
 
 /// The report in `format`; `Human` is the grader's table.
@@ -31,5 +36,6 @@ pub fn render(report: &GradeReport, format: Format) -> Result<String> {
         Format::Json => json::render(report)?,
         Format::Gradescope => gradescope::render(report),
         Format::Junit => junit::render(report),
+        Format::GithubClassroom => github_classroom::render(report),
     })
 }

@@ -7,12 +7,14 @@
 //! unless `--allow-dirty`, and a stub that passes its tests is refused
 //! whatever the flags.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use predicates::prelude::*;
 use predicates::str::contains;
+use serde_json::Value;
 
 #[path = "support/fixture.rs"]
 mod support;
@@ -340,4 +342,100 @@ fn dist_refuses_a_course_without_git_and_a_solution_left_in_an_exercise() {
         .stderr(contains("exercises/02-racing/src/lib.rs is the same as solutions/racing/src/lib.rs"))
         .stderr(contains("give the answer away"));
     assert!(fs::read_dir(&out.dir).unwrap().next().is_none(), "nothing written");
+}
+
+/// Standard base64, decoded (what Node's `Buffer.from(s, "base64")` does).
+fn unbase64(text: &str) -> Vec<u8> {
+    const ABC: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let digits: Vec<u32> = text.trim_end_matches('=').chars().map(|c| ABC.find(c).unwrap() as u32).collect();
+    let mut out = Vec::new();
+    for chunk in digits.chunks(4) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, d)| n | d << (18 - 6 * i));
+        out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
+    }
+    out
+}
+
+#[test]
+fn dist_github_classroom_writes_a_workflow_whose_reporter_reads_every_runner_the_grade_writes() {
+    use yaml_rust2::{Yaml, YamlLoader};
+
+    let course = committed_course();
+    let student = student_edition(&course, &["--github-classroom"]);
+    let text = fs::read_to_string(student.dir.join(".github/workflows/classroom.yml")).unwrap();
+    let docs = YamlLoader::load_from_str(&text).expect("the workflow is YAML");
+    let job = &docs[0]["jobs"]["run-autograding-tests"];
+    let steps = job["steps"].as_vec().expect("steps");
+    let grade = steps.iter().find(|s| s["id"].as_str() == Some("grade")).expect("a step with id grade");
+    let command = grade["run"].as_str().unwrap();
+    assert!(command.contains("cargo xtask grade --format github-classroom"), "{command}");
+    let reporter = steps
+        .iter()
+        .find(|s| s["uses"].as_str() == Some("classroom-resources/autograding-grading-reporter@v1"))
+        .expect("the reporter step");
+    let runners: Vec<String> =
+        reporter["with"]["runners"].as_str().unwrap().split(',').map(|r| r.trim().to_string()).collect();
+    // passing, racing's 1-point and 3-point tests, broken, hanging, cheating.
+    assert_eq!(runners, ["passing", "racing", "racing_x3", "broken", "hanging", "cheating"]);
+    let env = reporter["env"].as_hash().expect("the reporter's env");
+    for runner in &runners {
+        let key = Yaml::String(format!("{}_RESULTS", runner.to_uppercase()));
+        assert_eq!(
+            env.get(&key).and_then(Yaml::as_str),
+            Some(format!("${{{{ steps.grade.outputs.{runner} }}}}").as_str()),
+            "{runner} is not fed by the grade step:\n{text}"
+        );
+    }
+
+    // The grade step, as the workflow runs it: its outputs are exactly the
+    // runners the reporter reads, and for each runner the reporter's two
+    // totals (the table's and the points sent to Classroom) agree.
+    let outputs = student.dir.join("github_output");
+    in_edition(&student)
+        .args([
+            "grade",
+            "--format",
+            "github-classroom",
+            "--output",
+            "classroom-results.json",
+            "--wall-limit",
+            "3",
+        ])
+        .env("GITHUB_OUTPUT", &outputs)
+        .assert()
+        .success();
+    let lines = fs::read_to_string(&outputs).unwrap();
+    let mut written: BTreeMap<String, String> = BTreeMap::new();
+    for line in lines.lines() {
+        let (key, value) = line.split_once('=').unwrap();
+        written.insert(key.to_string(), value.to_string());
+    }
+    assert_eq!(written["runners"], runners.join(","));
+    let (mut sent, mut table, mut max) = (0.0, 0.0, 0.0);
+    for runner in &runners {
+        let result: Value = serde_json::from_slice(&unbase64(&written[runner])).unwrap();
+        assert_eq!(result["version"], 1);
+        assert!(["pass", "fail", "error"].contains(&result["status"].as_str().unwrap()), "{result}");
+        let tests = result["tests"].as_array().unwrap();
+        assert!(!tests.is_empty(), "{runner} has no tests: the reporter would divide by zero");
+        let passed = tests.iter().filter(|t| t["status"] == "pass").count() as f64;
+        let max_score = result["max_score"].as_f64().unwrap();
+        let scores: f64 = tests.iter().map(|t| t["score"].as_f64().unwrap()).sum();
+        for t in tests {
+            assert!(t["name"].is_string() && t["message"].is_string(), "{t}");
+            assert!(["pass", "fail"].contains(&t["status"].as_str().unwrap()), "{t}");
+        }
+        assert_eq!(passed / tests.len() as f64 * max_score, scores, "{runner}: the two totals differ");
+        sent += scores;
+        table += passed / tests.len() as f64 * max_score;
+        max += max_score;
+    }
+    assert_eq!(sent, table);
+    // racing passes nothing in the edition (it is a stub); the total is the
+    // course's: 1 + 1 + 3 + 1 + 1 + 1 ... as the JSON report says.
+    let json =
+        in_edition(&student).args(["grade", "--format", "json", "--wall-limit", "3"]).output().unwrap();
+    let json: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json["max_score"].as_f64(), Some(max));
+    assert_eq!(json["score"].as_f64(), Some(sent));
 }

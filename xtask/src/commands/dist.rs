@@ -21,6 +21,7 @@
 //! work as in the full course; `check --solution` and `verify` say that
 //! the solutions stay with the instructor (see `edition`).
 
+pub mod classroom;
 pub mod edition;
 pub mod manifest;
 pub mod stubs;
@@ -55,6 +56,9 @@ pub struct DistArgs {
     /// Also ship the reference solutions, for `cargo xtask solution NAME` once an exercise passes.
     #[arg(long)]
     pub with_solutions: bool,
+    /// Also write .github/workflows/classroom.yml: GitHub Classroom autograding, one runner per exercise.
+    #[arg(long)]
+    pub github_classroom: bool,
     /// Limits for running the stubs' tests (every stub must fail them).
     #[command(flatten)]
     pub limits: LimitArgs,
@@ -111,7 +115,14 @@ pub fn run(course: &Course, args: &DistArgs) -> Result<bool> {
     }
     refuse_passing_stubs(course, &shipped, &args.limits)?;
 
-    let edition = Edition::gather(course, &shipped, args.with_solutions)?;
+    let mut edition = Edition::gather(course, &shipped, args.with_solutions)?;
+    if args.github_classroom {
+        let exercises: Vec<&Exercise> = shipped.iter().map(|s| s.exercise).collect();
+        let runners = classroom::runners(course, &exercises);
+        edition
+            .files
+            .insert(".github/workflows/classroom.yml".into(), classroom::workflow(&runners).into_bytes());
+    }
     edition.write(&dest)?;
     validate(&dest)?;
     edition.report(course, &args.dir);

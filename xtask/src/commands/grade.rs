@@ -141,6 +141,20 @@ pub fn run(course: &Course, args: &GradeArgs) -> Result<bool> {
     }
     let report = GradeReport::new(graded, notes, protection, started.elapsed().as_secs_f64());
     let text = report::render(&report, args.format)?;
+    if args.format == Format::GithubClassroom
+        && let Some(outputs) = std::env::var_os("GITHUB_OUTPUT").filter(|o| !o.is_empty())
+    {
+        use std::io::Write;
+        let lines = report::github_classroom::github_output(&text);
+        fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&outputs)
+            .and_then(|mut f| f.write_all(lines.as_bytes()))
+            .with_context(|| {
+                format!("writing the runners' results to GITHUB_OUTPUT ({})", outputs.to_string_lossy())
+            })?;
+    }
     match &args.output {
         Some(path) => {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
