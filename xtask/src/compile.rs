@@ -13,10 +13,16 @@ use serde_json::Value;
 pub enum Built {
     /// The test binaries, ready to list and run, and what rustc warned
     /// about on the way.
-    Binaries(Vec<PathBuf>, Vec<Warning>),
+    Binaries(Vec<PathBuf>, Vec<Warning>, Programs),
+
     /// rustc's (or cargo's) errors, rendered as rustc renders them.
     Failed(String),
 }
+
+/// The package's own programs (`[[bin]]` targets), which its tests may run
+/// (`CARGO_BIN_EXE_<name>`): the grading sandbox lets a test run these and
+/// nothing else.
+pub type Programs = Vec<PathBuf>;
 
 /// One warning of rustc's, where it points.
 ///
@@ -109,6 +115,7 @@ pub fn build_tests(root: &Path, package: &str, options: &CompileOptions) -> Resu
     });
 
     let mut binaries = Vec::new();
+    let mut programs = Vec::new();
     let mut errors = Vec::new();
     let mut warnings: Vec<Warning> = Vec::new();
     let stdout = child.stdout.take().context("cargo's output")?;
@@ -130,11 +137,17 @@ pub fn build_tests(root: &Path, package: &str, options: &CompileOptions) -> Resu
                 }
             }
             Some("compiler-artifact") => {
-                let is_test_target = msg["target"]["kind"]
-                    .as_array()
-                    .is_some_and(|kinds| kinds.iter().any(|k| k.as_str() == Some("test")));
-                if is_test_target && let Some(exe) = msg["executable"].as_str() {
-                    binaries.push(PathBuf::from(exe));
+                let kind = |k: &str| {
+                    msg["target"]["kind"]
+                        .as_array()
+                        .is_some_and(|kinds| kinds.iter().any(|x| x.as_str() == Some(k)))
+                };
+                if let Some(exe) = msg["executable"].as_str() {
+                    if kind("test") {
+                        binaries.push(PathBuf::from(exe));
+                    } else if kind("bin") {
+                        programs.push(PathBuf::from(exe));
+                    }
                 }
             }
             _ => {}
@@ -143,7 +156,7 @@ pub fn build_tests(root: &Path, package: &str, options: &CompileOptions) -> Resu
     let status = child.wait().context("waiting for cargo")?;
     let stderr = stderr.and_then(|h| h.join().ok()).unwrap_or_default();
     if status.success() {
-        return Ok(Built::Binaries(binaries, warnings));
+        return Ok(Built::Binaries(binaries, warnings, programs));
     }
     if errors.is_empty() {
         // Not rustc: a broken manifest, a missing dependency, a lock file.
@@ -151,6 +164,100 @@ pub fn build_tests(root: &Path, package: &str, options: &CompileOptions) -> Resu
         errors.push(if tail.is_empty() { format!("cargo failed ({status})") } else { tail.join("\n") });
     }
     Ok(Built::Failed(errors.join("\n")))
+}
+
+/// Builds the tests of many packages of the workspace at `root` in one
+/// cargo run (`cargo build --tests --keep-going`): cargo compiles them in
+/// parallel and shares the work they have in common, and one package's
+/// compile error does not stop the others. `packages` are (name, folder
+/// relative to `root`); each gets its own [`Built`], told apart by the
+/// manifest each of cargo's messages names.
+pub fn build_many(
+    root: &Path,
+    packages: &[(String, PathBuf)],
+    options: &CompileOptions,
+) -> Result<Vec<Built>> {
+    let format = if options.color { "json-diagnostic-rendered-ansi" } else { "json" };
+    let mut cmd = cargo();
+    cmd.current_dir(root)
+        .args(["build", "--tests", "--keep-going", "--message-format", format])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(if options.show_progress { Stdio::inherit() } else { Stdio::piped() });
+    for (name, _) in packages {
+        cmd.args(["--package", name]);
+    }
+    if let Some(dir) = &options.target_dir {
+        cmd.env("CARGO_TARGET_DIR", dir);
+    }
+    let mut child = cmd.spawn().context("starting cargo: is the Rust toolchain installed and on PATH?")?;
+    let stderr = child.stderr.take().map(|mut s| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = s.read_to_string(&mut text);
+            text
+        })
+    });
+    let dirs: Vec<PathBuf> = packages.iter().map(|(_, dir)| root.join(dir)).collect();
+    let owner = |msg: &Value| {
+        let manifest = PathBuf::from(msg["manifest_path"].as_str().unwrap_or_default());
+        dirs.iter().position(|d| manifest.parent() == Some(d.as_path()))
+    };
+    let mut binaries = vec![Vec::new(); packages.len()];
+    let mut programs = vec![Vec::new(); packages.len()];
+    let mut errors = vec![Vec::new(); packages.len()];
+    let mut warnings: Vec<Vec<Warning>> = vec![Vec::new(); packages.len()];
+    let stdout = child.stdout.take().context("cargo's output")?;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.context("reading cargo's output")?;
+        let Ok(msg) = serde_json::from_str::<Value>(&line) else { continue };
+        let Some(i) = owner(&msg) else { continue };
+        match msg["reason"].as_str() {
+            Some("compiler-message") => {
+                if msg["message"]["level"].as_str().is_some_and(|l| l == "error" || l.starts_with("error"))
+                    && let Some(rendered) = msg["message"]["rendered"].as_str()
+                {
+                    errors[i].push(rendered.to_string());
+                } else if let Some(warning) = Warning::from_message(&msg["message"])
+                    && !warnings[i].contains(&warning)
+                {
+                    warnings[i].push(warning);
+                }
+            }
+            Some("compiler-artifact") => {
+                let kind = |k: &str| {
+                    msg["target"]["kind"]
+                        .as_array()
+                        .is_some_and(|kinds| kinds.iter().any(|x| x.as_str() == Some(k)))
+                };
+                if let Some(exe) = msg["executable"].as_str() {
+                    if kind("test") {
+                        binaries[i].push(PathBuf::from(exe));
+                    } else if kind("bin") {
+                        programs[i].push(PathBuf::from(exe));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let status = child.wait().context("waiting for cargo")?;
+    let stderr = stderr.and_then(|h| h.join().ok()).unwrap_or_default();
+    let mut out = Vec::with_capacity(packages.len());
+    for (((binaries, errors), warnings), programs) in
+        binaries.into_iter().zip(errors).zip(warnings).zip(programs)
+    {
+        out.push(if !errors.is_empty() {
+            Built::Failed(errors.join("\n"))
+        } else if status.success() || !binaries.is_empty() {
+            Built::Binaries(binaries, warnings, programs)
+        } else {
+            // Not rustc: a broken manifest, a dependency that failed.
+            let tail: Vec<&str> = stderr.lines().filter(|l| !is_progress(l)).collect();
+            Built::Failed(if tail.is_empty() { format!("cargo failed ({status})") } else { tail.join("\n") })
+        });
+    }
+    Ok(out)
 }
 
 /// cargo's own progress lines, which say nothing about what went wrong.

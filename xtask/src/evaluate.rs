@@ -51,11 +51,24 @@ pub struct Tests {
     missing: Vec<(String, String)>,
     /// What rustc warned about in the learner's `src/`.
     warnings: Vec<Warning>,
+    /// The package's own programs, which its tests may run.
+    programs: Vec<PathBuf>,
 }
 
 impl Tests {
     /// Runs every test once, each in its own process.
     pub fn run(&self, exercise: &Exercise, run_options: &RunOptions) -> Result<ExerciseResult> {
+        let with_programs;
+        let run_options = match &run_options.sandbox {
+            Some(sandbox) if !self.programs.is_empty() => {
+                with_programs = RunOptions {
+                    sandbox: Some(sandbox.with_programs(&self.programs)),
+                    ..run_options.clone()
+                };
+                &with_programs
+            }
+            _ => run_options,
+        };
         let runs = runner::run_all(&self.tests, run_options)?;
         let mut result =
             ExerciseResult::from_runs(exercise, runs, self.missing.clone(), run_options.wall_limit);
@@ -87,12 +100,18 @@ pub fn build(
     compile_options: &CompileOptions,
     run_options: &RunOptions,
 ) -> Result<Build> {
-    match compile::build_tests(&site.workspace, &site.name, compile_options)? {
+    let built = compile::build_tests(&site.workspace, &site.name, compile_options)?;
+    Ok(ready(exercise, site, built, run_options))
+}
+
+/// What cargo `built` for `exercise` at `site`, its tests listed.
+pub fn ready(exercise: &Exercise, site: &Package, built: Built, run_options: &RunOptions) -> Build {
+    match built {
         Built::Failed(diagnostics) => {
             let names = test_names_in_source(&site.workspace.join(&exercise.dir).join("tests"));
-            Ok(Build::Failed(ExerciseResult::compile_failed(exercise, diagnostics, names)))
+            Build::Failed(ExerciseResult::compile_failed(exercise, diagnostics, names))
         }
-        Built::Binaries(binaries, warnings) => {
+        Built::Binaries(binaries, warnings, programs) => {
             let mut tests = Vec::new();
             let mut trouble = None;
             for binary in &binaries {
@@ -128,7 +147,7 @@ pub fn build(
             // tests are the course's business.
             let src = exercise.src();
             let warnings = warnings.into_iter().filter(|w| w.is_under(&src)).collect();
-            Ok(Build::Ready(Tests { tests, missing, warnings }))
+            Build::Ready(Tests { tests, missing, warnings, programs })
         }
     }
 }

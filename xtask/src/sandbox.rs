@@ -121,6 +121,8 @@ pub struct Sandbox {
     pub protection: Protection,
     nproc: Option<u64>,
     trampoline: PathBuf,
+    /// Programs a test may run besides itself: its package's own `[[bin]]`s.
+    programs: Vec<PathBuf>,
 }
 
 impl Sandbox {
@@ -150,7 +152,13 @@ impl Sandbox {
                 protection.summary()
             )));
         }
-        Ok(Some(Sandbox { mode, protection, nproc, trampoline }))
+        Ok(Some(Sandbox { mode, protection, nproc, trampoline, programs: Vec::new() }))
+    }
+
+    /// The same sandbox, letting a test also run `programs` (its package's
+    /// own binaries, built from the same submission).
+    pub fn with_programs(&self, programs: &[PathBuf]) -> Sandbox {
+        Sandbox { programs: programs.to_vec(), ..self.clone() }
     }
 
     /// `binary args` wrapped in the trampoline, to run in `room`.
@@ -162,6 +170,9 @@ impl Sandbox {
         }
         if self.mode == Mode::Require {
             cmd.arg("--require");
+        }
+        for program in &self.programs {
+            cmd.arg("--program").arg(program);
         }
         cmd.arg("--").arg(binary).args(args);
         cmd
@@ -203,6 +214,7 @@ pub fn trampoline(args: &[OsString]) -> ! {
     let mut require = false;
     let mut room = None;
     let mut nproc = None;
+    let mut programs = Vec::new();
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.to_str() {
@@ -210,6 +222,7 @@ pub fn trampoline(args: &[OsString]) -> ! {
             Some("--require") => require = true,
             Some("--room") => room = rest.next().map(PathBuf::from),
             Some("--nproc") => nproc = rest.next().and_then(|n| n.to_str()?.parse().ok()),
+            Some("--program") => programs.extend(rest.next().map(PathBuf::from)),
             Some("--") => break,
             _ => refuse(&format!("unknown argument {arg:?}")),
         }
@@ -220,7 +233,9 @@ pub fn trampoline(args: &[OsString]) -> ! {
     if !probe && binary.is_none() {
         refuse("no test binary given");
     }
-    let protection = platform::confine(&room, binary.as_deref(), nproc);
+    let mut runnable: Vec<PathBuf> = binary.iter().cloned().collect();
+    runnable.extend(programs);
+    let protection = platform::confine(&room, &runnable, nproc);
     if probe {
         println!("{}", serde_json::to_string(&protection).unwrap_or_default());
         std::process::exit(0);

@@ -7,6 +7,8 @@
 //! and a memory limit, and a pass counts only through the checker's nonce
 //! channel. A results file is written whatever happens to the submission.
 
+mod class;
+
 use std::fs;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -14,9 +16,9 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use crate::commands::UsageError;
-use crate::compile::CompileOptions;
+use crate::compile::{self, CompileOptions};
 use crate::course::{Course, Exercise};
-use crate::evaluate::{Package, evaluate};
+use crate::evaluate::{self, Build, Package};
 use crate::grading::{GradeReport, GradedExercise};
 use crate::limits::LimitArgs;
 use crate::report::{self, Format};
@@ -33,11 +35,23 @@ pub struct GradeArgs {
     /// Grade the reference solutions instead: a self-test of the grader (exit 1 unless full marks).
     #[arg(long, conflicts_with = "submission")]
     pub solutions: bool,
+    /// Grade a whole class: DIR holds one submission per student (or a Gradescope export, or a GitHub Classroom clone-all).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["submission", "solutions"])]
+    pub class: Option<PathBuf>,
+    /// With --class: keep the students already graded in the output folder, grade the rest.
+    #[arg(long, requires = "class")]
+    pub resume: bool,
+    /// The stage to build in (target/awaitlings/stage/NAME): `grade --class` gives each worker its own.
+    #[arg(long, hide = true, value_name = "NAME")]
+    pub stage: Option<String>,
+    /// Also write the JSON report here (`grade --class` reads it).
+    #[arg(long, hide = true, value_name = "FILE")]
+    pub also_json: Option<PathBuf>,
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// Write the report here instead of to stdout.
-    #[arg(long, short, value_name = "FILE")]
+    /// Write the report here instead of to stdout (with --class: the folder for gradebook.csv, summary.md and reports/; default grades).
+    #[arg(long, short, value_name = "PATH")]
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub limits: LimitArgs,
@@ -51,6 +65,9 @@ pub struct GradeArgs {
 }
 
 pub fn run(course: &Course, args: &GradeArgs) -> Result<bool> {
+    if let Some(class) = &args.class {
+        return class::run(course, args, class);
+    }
     let started = Instant::now();
     let exercises = course.select(&args.exercises)?;
     let submission_root = if args.solutions {
@@ -69,15 +86,25 @@ pub fn run(course: &Course, args: &GradeArgs) -> Result<bool> {
         ));
     }
 
-    let stage = Stage::prepare_for_grading(&course.root, &course.root.join("target/awaitlings/stage/grade"))
-        .context("staging a copy of the course")?;
+    let stage_name = args.stage.as_deref().unwrap_or("grade");
+    if stage_name.is_empty() || !stage_name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(
+            UsageError(format!("--stage takes letters, digits and dashes, not {stage_name:?}")).into()
+        );
+    }
+    let stage = Stage::prepare_for_grading(
+        &course.root,
+        &course.root.join("target/awaitlings/stage").join(stage_name),
+    )
+    .context("staging a copy of the course")?;
     let compile_options =
         CompileOptions { target_dir: Some(stage.target_dir()), color: false, show_progress: false };
     let mut run_options = args.limits.run_options();
     run_options.sandbox = Sandbox::prepare(args.sandbox)?;
     let protection = run_options.sandbox.as_ref().map_or_else(Protection::off, |s| s.protection.clone());
 
-    let mut graded = Vec::new();
+    // Every exercise's src/ first, then one cargo run builds them all.
+    let mut laid = Vec::new();
     for exercise in &exercises {
         let stub = course.root.join(exercise.src());
         let (src, submitted) = match submission.provided(exercise) {
@@ -103,8 +130,18 @@ pub fn run(course: &Course, args: &GradeArgs) -> Result<bool> {
             }
         };
         stage.lay_src(&exercise.dir, &src, None)?;
+        laid.push(submitted);
+    }
+    let packages: Vec<(String, PathBuf)> =
+        exercises.iter().map(|e| (e.package.clone(), e.dir.clone())).collect();
+    let builds = compile::build_many(&stage.root, &packages, &compile_options)?;
+    let mut graded = Vec::new();
+    for ((exercise, built), submitted) in exercises.iter().zip(builds).zip(laid) {
         let site = Package { workspace: stage.root.clone(), name: exercise.package.clone() };
-        let mut result = evaluate(exercise, &site, &compile_options, &run_options)?;
+        let mut result = match evaluate::ready(exercise, &site, built, &run_options) {
+            Build::Failed(result) => result,
+            Build::Ready(tests) => tests.run(exercise, &run_options)?,
+        };
         if let Some(errors) = &mut result.compile_error {
             // The stage is an implementation detail: show the student paths
             // as they are in their own copy of the course.
@@ -141,6 +178,10 @@ pub fn run(course: &Course, args: &GradeArgs) -> Result<bool> {
     }
     let report = GradeReport::new(graded, notes, protection, started.elapsed().as_secs_f64());
     let text = report::render(&report, args.format)?;
+    if let Some(path) = &args.also_json {
+        fs::write(path, report::render(&report, Format::Json)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
     if args.format == Format::GithubClassroom
         && let Some(outputs) = std::env::var_os("GITHUB_OUTPUT").filter(|o| !o.is_empty())
     {

@@ -59,11 +59,11 @@ pub(super) fn user_tasks() -> Option<u64> {
 }
 
 /// Confines this process (and so whatever it execs) and says what held.
-pub(super) fn confine(room: &Path, binary: Option<&Path>, nproc: Option<u64>) -> Protection {
+pub(super) fn confine(room: &Path, programs: &[std::path::PathBuf], nproc: Option<u64>) -> Protection {
     let mut p = Protection::default();
     limits(&mut p, nproc);
     let namespace = network_namespace();
-    landlock(&mut p, room, binary, namespace);
+    landlock(&mut p, room, programs, namespace);
     p
 }
 
@@ -104,7 +104,7 @@ fn network_namespace() -> bool {
     unshare(UnshareFlags::NEWNET) || unshare(UnshareFlags::NEWUSER | UnshareFlags::NEWNET)
 }
 
-fn landlock(p: &mut Protection, room: &Path, binary: Option<&Path>, namespace: bool) {
+fn landlock(p: &mut Protection, room: &Path, programs: &[std::path::PathBuf], namespace: bool) {
     let read = AccessFs::from_read(ABI_WANTED);
     let all = AccessFs::from_all(ABI_WANTED);
     let status = Ruleset::default()
@@ -113,7 +113,7 @@ fn landlock(p: &mut Protection, room: &Path, binary: Option<&Path>, namespace: b
         .and_then(|r| r.scope(Scope::from_all(ABI_WANTED)))
         .and_then(|r| r.create())
         .and_then(|r| r.add_rules(path_beneath_rules(SYSTEM_READ, read)))
-        .and_then(|r| r.add_rules(path_beneath_rules(binary, read)))
+        .and_then(|r| r.add_rules(path_beneath_rules(programs, read)))
         .and_then(|r| r.add_rules(path_beneath_rules([room, Path::new("/dev/null")], all)))
         .and_then(|r| r.restrict_self());
     let mut net = Vec::new();
