@@ -31,11 +31,16 @@
 //! (`getrusage(RUSAGE_THREAD)`) went up. A sleep, a lock wait and a blocking
 //! read all do that; being preempted or stolen from does not. Where the
 //! platform has neither counter (not Linux), only the 100 ms rule applies.
+//!
+//! Which job's poll held the thread is [`crate::culprit`]'s part: a verdict
+//! names the jobs that held it longest.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use crate::culprit::{self, Culprits};
 
 /// Off-CPU time in one stretch that counts as blocking.
 const BLOCKED_IN_ONE: Duration = Duration::from_millis(40);
@@ -56,7 +61,7 @@ pub(crate) fn excuse(spent: Duration) {
 
 /// CPU time of the calling thread, in ns.
 #[cfg(unix)]
-fn thread_cpu_ns() -> Option<u64> {
+pub(crate) fn thread_cpu_ns() -> Option<u64> {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: clock_gettime only writes into the timespec we own.
     let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
@@ -64,7 +69,7 @@ fn thread_cpu_ns() -> Option<u64> {
 }
 
 #[cfg(not(unix))]
-fn thread_cpu_ns() -> Option<u64> {
+pub(crate) fn thread_cpu_ns() -> Option<u64> {
     None
 }
 
@@ -73,7 +78,7 @@ fn thread_cpu_ns() -> Option<u64> {
 /// time it waited for the disk to page something in: the machine's doing,
 /// not the learner's).
 #[cfg(target_os = "linux")]
-fn sleeps_and_faults() -> Option<(i64, i64)> {
+pub(crate) fn sleeps_and_faults() -> Option<(i64, i64)> {
     // SAFETY: an all-zero rusage is a valid value to be overwritten.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: getrusage only writes into the struct we own.
@@ -82,7 +87,7 @@ fn sleeps_and_faults() -> Option<(i64, i64)> {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn sleeps_and_faults() -> Option<(i64, i64)> {
+pub(crate) fn sleeps_and_faults() -> Option<(i64, i64)> {
     None
 }
 
@@ -120,12 +125,14 @@ struct Stretches {
 }
 
 /// What the detector saw over a whole test.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Seen {
     pub(crate) longest: Duration,
     pub(crate) longest_blocked: Duration,
     pub(crate) total_blocked: Duration,
     pub(crate) blocked_stretches: usize,
+    /// The jobs that held the executor longest in one poll, longest first.
+    pub(crate) culprits: Vec<(String, Duration)>,
 }
 
 impl Seen {
@@ -136,8 +143,19 @@ impl Seen {
             || self.total_blocked >= BLOCKED_IN_ALL
     }
 
-    /// Advice for a learner whose code held the executor.
+    /// Advice for a learner whose code held the executor, and which jobs'
+    /// polls held it, if any did.
     pub(crate) fn advice(&self) -> String {
+        let advice = self.what_to_look_for();
+        if self.culprits.is_empty() {
+            return advice;
+        }
+        // Right under the verdict's first line: where to look.
+        let (first, rest) = advice.split_once('\n').unwrap_or((&advice, ""));
+        format!("{first}\n{}\n{rest}", culprit::describe(&self.culprits))
+    }
+
+    fn what_to_look_for(&self) -> String {
         // Mostly asleep: the thread waited inside a poll.
         if self.total_blocked * 2 >= self.longest || self.longest_blocked * 2 >= self.longest {
             let how_often = if self.blocked_stretches > 1 {
@@ -186,6 +204,8 @@ pub(crate) struct Detector {
     /// `/proc/self/task/TID/schedstat` of the executor thread, so that the
     /// watchdog can read it from another thread.
     schedstat: Option<PathBuf>,
+    /// Which jobs' polls held the executor.
+    culprits: Arc<Culprits>,
 }
 
 /// (CPU time, run-queue wait) of a thread in ns, from its schedstat file.
@@ -214,6 +234,7 @@ impl Detector {
             busy_not_counted: AtomicU64::new(0),
             busy_cpu: AtomicU64::new(u64::MAX),
             schedstat,
+            culprits: Culprits::for_this_thread(),
         };
         detector.unparked();
         detector
@@ -279,7 +300,14 @@ impl Detector {
             longest_blocked: s.longest_blocked,
             total_blocked: s.total_blocked,
             blocked_stretches: s.blocked_stretches,
+            culprits: self.culprits.worst(),
         }
+    }
+
+    /// For the watchdog: the job being polled now, if the executor is in a
+    /// job's poll. Never waits.
+    pub(crate) fn polling_now(&self) -> Option<String> {
+        self.culprits.polling_now()
     }
 
     /// When the current busy stretch began, if the executor is busy.

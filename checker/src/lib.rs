@@ -25,29 +25,36 @@ mod blocking;
 mod cancel;
 mod channel;
 mod clock;
+mod cpu;
+mod culprit;
 mod expect;
 mod failure;
 mod gantt;
 mod order;
+mod parcel;
 mod probe;
 mod rate;
 mod returns;
 mod runtime;
+mod spans;
 mod tasks;
 mod timeline;
 mod watchdog;
 
 pub use cancel::cancel_after;
 pub use clock::{elapsed, fmt_duration, ms, sleep_until_ms};
+pub use cpu::burn_cpu;
 pub use expect::{
     Expected, assert_cancelled_at, assert_elapsed, assert_never_started, assert_none_started, assert_peak,
     assert_schedule, check_eq, done, dropped, panicked,
 };
 pub use failure::{catch_panic, fail, panic_text, without_panic};
 pub use order::{check_input_order, first_difference};
+pub use parcel::{Delivery, Parcel, ParcelEnd, ParcelFate, Parcels, assert_deliveries, delivered, lost};
 pub use probe::{End, Fate, Gauge, GaugeGuard, Probe, Probed};
 pub use rate::{Overfull, RateLimit, assert_admissions, assert_rate_limited, overfull_window};
 pub use returns::{assert_returned_after, assert_returned_at, at_once, within};
 pub use runtime::{Limits, PATIENCE, run, run_with};
+pub use spans::chart_of_spans;
 pub use tasks::{assert_live_tasks, live_tasks, settled_live_tasks};
-pub use timeline::{Job, Span, Timeline, named};
+pub use timeline::{Job, Named, Span, Timeline, named};

@@ -4,10 +4,14 @@
 //! them to the learner's code, then read back when each one really started
 //! and ended. Starts are taken at the first poll, so a job that was created
 //! early but awaited late shows up late: futures are lazy.
+//!
+//! Each job is also polled under its name ([`crate::culprit`]), so that a
+//! job that blocks the executor is named in the report.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -63,9 +67,11 @@ impl Timeline {
     }
 
     /// Puts any future on the timeline under `name`.
-    pub fn track<F: Future>(&self, name: impl Into<String>, fut: F) -> Probed<F> {
-        let (probed, probe) = Probe::wrap(self.origin, fut);
-        self.lock().push((name.into(), probe));
+    pub fn track<F: Future>(&self, name: impl Into<String>, fut: F) -> Probed<Named<F>> {
+        let name: String = name.into();
+        let named = Named { name: Arc::from(name.as_str()), fut: Box::pin(fut) };
+        let (probed, probe) = Probe::wrap(self.origin, named);
+        self.lock().push((name, probe));
         probed
     }
 
@@ -76,8 +82,12 @@ impl Timeline {
         name: impl Into<String>,
         fut: impl Future<Output = T> + Send + 'static,
     ) -> Job<T> {
-        let boxed: Pin<Box<dyn Future<Output = T> + Send + 'static>> = Box::pin(fut);
-        self.track(name, boxed)
+        let name: String = name.into();
+        let named = Named { name: Arc::from(name.as_str()), fut: Box::pin(fut) };
+        let boxed: Pin<Box<dyn Future<Output = T> + Send + 'static>> = Box::pin(named);
+        let (probed, probe) = Probe::wrap(self.origin, boxed);
+        self.lock().push((name, probe));
+        probed
     }
 
     /// A job that takes `ms` milliseconds of virtual time, then returns `value`.
@@ -165,6 +175,24 @@ impl Timeline {
     /// The timeline as Gantt bars.
     pub(crate) fn bars(&self) -> Vec<Bar> {
         self.spans().iter().map(bar_of).collect()
+    }
+}
+
+/// A future polled under a job's name: if one of its polls holds the
+/// executor, the blocking verdict names the job. It behaves exactly like
+/// the future inside.
+#[derive(Debug)]
+pub struct Named<F> {
+    name: Arc<str>,
+    fut: Pin<Box<F>>,
+}
+
+impl<F: Future> Future for Named<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = &mut *self;
+        crate::culprit::poll_as(&this.name, this.fut.as_mut(), cx)
     }
 }
 

@@ -21,8 +21,20 @@ use crate::channel::{Channel, Outcome};
 
 use protocol::EXIT_HUNG;
 
-/// One poll this long (real time, less waits for a CPU) ends the test.
+/// One poll this long (real time, less waits for a CPU) ends the test,
+/// unless the runner asks for less ([`protocol::STUCK_VAR`]).
 const STUCK: Duration = Duration::from_secs(1);
+
+/// The least the runner may ask for: 100 ms in one poll is already
+/// blocking, so no honest test comes near it.
+const STUCK_AT_LEAST: Duration = Duration::from_millis(100);
+
+fn stuck_limit() -> Duration {
+    std::env::var(protocol::STUCK_VAR)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(STUCK, |ms: u64| Duration::from_millis(ms).clamp(STUCK_AT_LEAST, STUCK))
+}
 
 /// How often the watchdog looks.
 const TICK: Duration = Duration::from_millis(50);
@@ -36,16 +48,29 @@ pub(crate) struct Watchdog {
 pub(crate) fn start(limit: Duration, detector: Arc<Detector>, channel: Arc<Channel>) -> Watchdog {
     let (stop, stopped) = mpsc::channel::<()>();
     let started = Instant::now();
+    let stuck_after = stuck_limit();
+    let tick = TICK.min(stuck_after / 4);
     std::thread::Builder::new()
         .name("awaitlings-watchdog".into())
         .spawn(move || {
             loop {
-                match stopped.recv_timeout(TICK) {
+                match stopped.recv_timeout(tick) {
                     Err(RecvTimeoutError::Timeout) => {}
                     _ => return,
                 }
                 let (outcome, message) = match detector.current() {
-                    Some((busy, on_cpu)) if busy >= STUCK => stuck(busy, on_cpu),
+                    Some((busy, on_cpu)) if busy >= stuck_after => {
+                        let (outcome, mut message) = stuck(busy, on_cpu);
+                        // Which job's poll it is stuck in, if it is one's.
+                        if let Some(job) = detector.polling_now() {
+                            message = message.replacen(
+                                '\n',
+                                &format!("\nit is stuck in a poll of job `{job}`.\n"),
+                                1,
+                            );
+                        }
+                        (outcome, message)
+                    }
                     _ if started.elapsed() >= limit => {
                         (Outcome::Hang, explain(limit, detector.current_raw()))
                     }

@@ -33,6 +33,11 @@ pub const NONCE_VAR: &str = "AWAITLINGS_NONCE";
 /// under its kill, so the checker can say *why* a test hung).
 pub const WALL_LIMIT_VAR: &str = "AWAITLINGS_WALL_LIMIT_MS";
 
+/// How long (ms of real time) one poll may hold the executor before the
+/// checker's watchdog ends the test (default 1 000). The grader lowers it
+/// for the rest of a submission once one of its tests hung.
+pub const STUCK_VAR: &str = "AWAITLINGS_STUCK_MS";
+
 /// Exit code of a test process that the checker's watchdog ended.
 pub const EXIT_HUNG: i32 = 124;
 

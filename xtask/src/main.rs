@@ -100,12 +100,15 @@ enum Command {
     Dist(DistArgs),
     /// Scaffold a new exercise (a draft) and its solution, wired to one test file.
     New(NewArgs),
+    /// Measure how long grading takes (a new submission, a spinning one, a class) against its goals.
+    Bench(commands::bench::BenchArgs),
 }
 
 /// Commands of the instructor's and the maintainers' copy of the course: a
 /// student edition leaves them out of `--help` (those that work there,
 /// such as `grade`, still do).
-const NOT_FOR_LEARNERS: &[&str] = &["grade", "gradescope-bundle", "verify", "try", "mutant", "dist", "new"];
+const NOT_FOR_LEARNERS: &[&str] =
+    &["grade", "gradescope-bundle", "verify", "try", "mutant", "dist", "new", "bench"];
 
 /// The command line, as this copy of the course offers it: in a student
 /// edition, `--help` lists the learner's commands only.
@@ -158,7 +161,9 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             "check --solution",
             &format!("check your own code with: cargo xtask check {name} · stuck? cargo xtask hint {name}"),
         )?,
-        Some(Command::Verify(_) | Command::Mutant(_) | Command::Try(_) | Command::New(_)) => {
+        Some(
+            Command::Verify(_) | Command::Mutant(_) | Command::Try(_) | Command::New(_) | Command::Bench(_),
+        ) => {
             edition::require_solutions(&course, "verify", "check your own code with: cargo xtask check NAME")?
         }
         Some(Command::GradescopeBundle(_)) => edition::require_solutions(
@@ -183,5 +188,6 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         Some(Command::Reset(args)) => commands::reset::run(&course, &args),
         Some(Command::Dist(args)) => commands::dist::run(&course, &args),
         Some(Command::New(args)) => commands::new::run(&course, &args),
+        Some(Command::Bench(args)) => commands::bench::run(&course, &args),
     }
 }

@@ -208,6 +208,15 @@ fn judge(exercise: &Exercise, run: TestRun, wall_limit: Duration) -> TestResult 
         ),
     };
     let passed = kind.passed();
+    let mut message = message;
+    if run.impatient && matches!(kind, Verdict::TimedOut | Verdict::Blocking) {
+        message.push_str(&format!(
+            "\n(an earlier test of this submission hung, so this one was stopped sooner: after {} ms in one poll \
+             or {} s in all, not 1 s and {secs:.0} s.)",
+            crate::runner::IMPATIENT_STUCK_MS,
+            crate::runner::IMPATIENT_WALL.as_secs()
+        ));
+    }
     let max_score = exercise.points(&run.name);
     TestResult {
         task: exercise.task_of(&run.name).map(|(_, t)| t.name.clone()),

@@ -37,6 +37,36 @@ pub struct RunOptions {
     /// The sandbox every test process starts in (`grade`), or none
     /// (`check`, `verify`: the user's own code).
     pub sandbox: Option<Sandbox>,
+    /// Shared by every test of one grade: once one hung, the rest get less
+    /// time (see [`Impatience`]). None where verdicts must not depend on
+    /// the order tests ran in (`check`, `verify`).
+    pub impatience: Option<Arc<Impatience>>,
+}
+
+/// A submission whose code spins or deadlocks would make every test wait
+/// out its whole limit: 300 tests × 1 s to 10 s. So once one test of a
+/// grade has hung, the tests after it are stopped sooner: after
+/// [`IMPATIENT_STUCK_MS`] in one poll (100 ms is already blocking, so no
+/// honest test comes near it) or [`IMPATIENT_WALL`] in all (honest tests
+/// take milliseconds). Those that fail say so in their message.
+#[derive(Debug, Default)]
+pub struct Impatience {
+    tripped: std::sync::atomic::AtomicBool,
+}
+
+/// One poll may hold the executor this long once a test has hung.
+pub const IMPATIENT_STUCK_MS: u64 = 100;
+/// The wall limit once a test has hung.
+pub const IMPATIENT_WALL: Duration = Duration::from_secs(3);
+
+impl Impatience {
+    fn tripped(&self) -> bool {
+        self.tripped.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn trip(&self) {
+        self.tripped.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl Default for RunOptions {
@@ -47,6 +77,7 @@ impl Default for RunOptions {
             output_cap: 64 * 1024,
             memory_limit: Some(4 << 30),
             sandbox: None,
+            impatience: None,
         }
     }
 }
@@ -75,6 +106,8 @@ pub struct TestRun {
     pub out_of_memory: bool,
     /// The test's own schedule, drawn by the checker (empty if none).
     pub timeline: String,
+    /// It ran with the shorter limits that follow a hung test.
+    pub impatient: bool,
 }
 
 /// The tests in a libtest binary, from `--list --format terse`, or why it
@@ -199,9 +232,11 @@ fn run_one(binary: &Path, name: &str, index: usize, scratch: &Path, options: &Ru
     let report = scratch.join(format!("{index}.report"));
     fs::write(&report, "").with_context(|| format!("creating {}", report.display()))?;
     let nonce = nonce();
+    let impatient = options.impatience.as_ref().is_some_and(|i| i.tripped());
+    let wall_limit = if impatient { options.wall_limit.min(IMPATIENT_WALL) } else { options.wall_limit };
     // The checker's own watchdog fires first, so it can say *why* the test
     // hung; the runner's kill is the backstop.
-    let watchdog_ms = (options.wall_limit.as_millis() as u64 * 8 / 10).max(100);
+    let watchdog_ms = (wall_limit.as_millis() as u64 * 8 / 10).max(100);
 
     let room = Room::new()?;
     let mut cmd = test_command(
@@ -211,12 +246,12 @@ fn run_one(binary: &Path, name: &str, index: usize, scratch: &Path, options: &Ru
         options.sandbox.as_ref(),
     );
     cmd.env(WALL_LIMIT_VAR, watchdog_ms.to_string()).env("RUST_BACKTRACE", "0");
+    if impatient {
+        cmd.env(protocol::STUCK_VAR, IMPATIENT_STUCK_MS.to_string());
+    }
     let handover = handover(&mut cmd, &report, &nonce)?;
-    let limits = process::Limits {
-        wall: options.wall_limit,
-        memory: options.memory_limit,
-        output_cap: options.output_cap,
-    };
+    let limits =
+        process::Limits { wall: wall_limit, memory: options.memory_limit, output_cap: options.output_cap };
     let done = process::run_with(cmd, &limits, handover)?;
     let out_of_memory = done.ran_out_of_memory();
     let Finished { exit, wall, stdout: out, stderr: err, truncated } = done;
@@ -227,6 +262,13 @@ fn run_one(binary: &Path, name: &str, index: usize, scratch: &Path, options: &Ru
         Some(r) => (Ended::Reported { outcome: r.outcome, message: r.message, exit }, r.timeline),
         None => (Ended::Unreported { exit }, String::new()),
     };
+    let hung = match &ending {
+        Ended::Reported { outcome, .. } => *outcome == Outcome::Hang,
+        Ended::Unreported { exit } => matches!(exit, Exit::Killed | Exit::Code(protocol::EXIT_HUNG)),
+    };
+    if hung && let Some(impatience) = &options.impatience {
+        impatience.trip();
+    }
     let mut output = out;
     if !err.is_empty() {
         if !output.is_empty() && !output.ends_with('\n') {
@@ -243,5 +285,6 @@ fn run_one(binary: &Path, name: &str, index: usize, scratch: &Path, options: &Ru
         truncated,
         out_of_memory,
         timeline,
+        impatient,
     })
 }

@@ -175,7 +175,7 @@ fn dist_writes_a_student_edition_that_works_without_solutions() {
     }
     let quick_start = readme.split("## Quick start").nth(1).unwrap().split("\n## ").next().unwrap();
     assert!(
-        quick_start.contains("cargo xtask check gather") && quick_start.contains("\ncargo xtask "),
+        quick_start.contains("cargo xtask check hello-async") && quick_start.contains("\ncargo xtask "),
         "{quick_start}"
     );
     let help = in_edition(&student).arg("--help").assert().success().get_output().stdout.clone();

@@ -101,6 +101,7 @@ pub fn run(course: &Course, args: &GradeArgs) -> Result<bool> {
         CompileOptions { target_dir: Some(stage.target_dir()), color: false, show_progress: false };
     let mut run_options = args.limits.run_options();
     run_options.sandbox = Sandbox::prepare(args.sandbox)?;
+    run_options.impatience = Some(Default::default());
     let protection = run_options.sandbox.as_ref().map_or_else(Protection::off, |s| s.protection.clone());
 
     // Every exercise's src/ first, then one cargo run builds them all.

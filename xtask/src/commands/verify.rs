@@ -49,37 +49,100 @@ pub struct VerifyArgs {
     /// Run every solution, alternative and mutant N times: each verdict must be the same every time.
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub repeat: u16,
+    /// Exercises verified at once, each in a stage of its own (default: 2 on a machine with 2 CPUs or more).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub parallel: Option<u16>,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
 
 pub fn run(course: &Course, args: &VerifyArgs) -> Result<bool> {
     let exercises = course.select(&args.names)?;
-    // One exercise gets a stage of its own, so that maintainers (or their
-    // helpers) can verify different exercises at once without queueing.
-    let stage_name = match exercises.as_slice() {
-        [one] => format!("verify-{}", one.name),
-        _ => "verify".to_string(),
-    };
-    let stage = Stage::prepare(&course.root, &course.root.join("target/awaitlings/stage").join(stage_name))
-        .context("staging a copy of the course")?;
-    let compile_options =
-        CompileOptions { target_dir: Some(stage.target_dir()), color: false, show_progress: false };
-    let run_options = args.limits.run_options();
     let repeat = usize::from(args.repeat.max(1));
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let workers =
+        usize::from(args.parallel.unwrap_or(if cores >= 2 { 2 } else { 1 })).clamp(1, exercises.len().max(1));
+    let run_options = args.limits.run_options();
 
+    // Each worker builds in a stage of its own (a target directory each:
+    // cargo cannot share one between two copies of the course). One
+    // exercise alone gets a stage named for it, so that maintainers (or
+    // their helpers) can verify different exercises at once.
+    let stage_name = |worker: usize| match (exercises.as_slice(), worker) {
+        ([one], _) => format!("verify-{}", one.name),
+        (_, 0) => "verify".to_string(),
+        (_, n) => format!("verify-{}", n + 1),
+    };
+    let next = std::sync::Mutex::new(0usize);
+    let done: std::sync::Mutex<Vec<Option<Verified>>> =
+        std::sync::Mutex::new((0..exercises.len()).map(|_| None).collect());
+    let printed = std::sync::Mutex::new(0usize);
+    // Prints every finished exercise's report that all before it allow.
+    let flush = || {
+        let mut printed = printed.lock().unwrap_or_else(|e| e.into_inner());
+        let done = done.lock().unwrap_or_else(|e| e.into_inner());
+        while *printed < done.len() {
+            match &done[*printed] {
+                Some(Ok((_, text))) => print!("{text}"),
+                Some(Err(_)) => {}
+                None => break,
+            }
+            *printed += 1;
+        }
+    };
+    std::thread::scope(|scope| -> Result<()> {
+        let mut handles = Vec::new();
+        for worker in 0..workers {
+            let (next, done, exercises, run_options, flush, stage_name) =
+                (&next, &done, &exercises, &run_options, &flush, &stage_name);
+            handles.push(scope.spawn(move || -> Result<()> {
+                let stage = Stage::prepare(
+                    &course.root,
+                    &course.root.join("target/awaitlings/stage").join(stage_name(worker)),
+                )
+                .context("staging a copy of the course")?;
+                let compile_options = CompileOptions {
+                    target_dir: Some(stage.target_dir()),
+                    color: false,
+                    show_progress: false,
+                };
+                loop {
+                    let i = {
+                        let mut next = next.lock().unwrap_or_else(|e| e.into_inner());
+                        let i = *next;
+                        *next += 1;
+                        i
+                    };
+                    let Some(exercise) = exercises.get(i) else { return Ok(()) };
+                    let (result, text) = crate::out::captured(|| {
+                        println!("{}", crate::report::human::heading(exercise));
+                        let verifier = Verifier {
+                            course,
+                            exercise,
+                            stage: &stage,
+                            compile_options: &compile_options,
+                            run_options,
+                            repeat,
+                        };
+                        verifier.verify()
+                    });
+                    let failed = result.is_err();
+                    done.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result.map(|p| (p, text)));
+                    flush();
+                    if failed {
+                        return Ok(());
+                    }
+                }
+            }));
+        }
+        for handle in handles {
+            handle.join().map_err(|_| anyhow::anyhow!("a verify worker panicked"))??;
+        }
+        Ok(())
+    })?;
     let mut problems = 0;
-    for exercise in exercises {
-        println!("{}", crate::report::human::heading(exercise));
-        let verifier = Verifier {
-            course,
-            exercise,
-            stage: &stage,
-            compile_options: &compile_options,
-            run_options: &run_options,
-            repeat,
-        };
-        problems += verifier.verify()?;
+    for result in done.into_inner().unwrap_or_else(|e| e.into_inner()).into_iter().flatten() {
+        problems += result?.0;
     }
     if problems == 0 {
         println!(
@@ -94,6 +157,9 @@ pub fn run(course: &Course, args: &VerifyArgs) -> Result<bool> {
     }
     Ok(problems == 0)
 }
+
+/// One exercise verified: its problems and its report, or why it could not be.
+type Verified = Result<(usize, String)>;
 
 struct Verifier<'a> {
     course: &'a Course,
