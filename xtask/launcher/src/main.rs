@@ -95,7 +95,7 @@ fn workspace_root() -> Option<PathBuf> {
 /// itself decides what to rebuild.
 fn is_fresh(tool: &Path, root: &Path) -> bool {
     let Some(built) = modified(tool) else { return false };
-    let sources = [root.join("Cargo.lock"), root.join("xtask"), root.join("protocol")];
+    let sources = [root.join("xtask"), root.join("protocol")];
     sources.iter().all(|source| newest(source).is_none_or(|newest| newest <= built))
 }
 
