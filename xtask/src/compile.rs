@@ -77,6 +77,9 @@ pub struct CompileOptions {
     pub color: bool,
     /// Let cargo's progress ("Compiling tokio …") through to the terminal.
     pub show_progress: bool,
+    /// Build inside the grading sandbox (`grade`): the submission's code
+    /// is compiled, and `include_str!` must not read outside the stage.
+    pub sandbox: Option<crate::sandbox::Sandbox>,
 }
 
 /// The cargo the xtask was started with (`cargo run` sets `CARGO`).
@@ -179,17 +182,33 @@ pub fn build_many(
 ) -> Result<Vec<Built>> {
     let format = if options.color { "json-diagnostic-rendered-ansi" } else { "json" };
     let mut cmd = cargo();
-    cmd.current_dir(root)
-        .args(["build", "--tests", "--keep-going", "--message-format", format])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(if options.show_progress { Stdio::inherit() } else { Stdio::piped() });
+    cmd.current_dir(root).args(["build", "--tests", "--keep-going", "--message-format", format]);
     for (name, _) in packages {
         cmd.args(["--package", name]);
     }
     if let Some(dir) = &options.target_dir {
         cmd.env("CARGO_TARGET_DIR", dir);
     }
+    let room = crate::sandbox::Room::new()?;
+    if let Some(sandbox) = &options.sandbox {
+        // Dependencies are fetched first, outside: the build has no network.
+        let fetched = cargo().current_dir(root).args(["fetch", "--quiet"]).stdin(Stdio::null()).output();
+        if let Ok(out) = &fetched
+            && !out.status.success()
+        {
+            anyhow::bail!(
+                "cargo fetch failed in {}: {}",
+                root.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        cmd = sandbox.build_command(&cmd, root, &path_packages_outside(root), &room.0);
+    }
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(if options.show_progress {
+        Stdio::inherit()
+    } else {
+        Stdio::piped()
+    });
     let mut child = cmd.spawn().context("starting cargo: is the Rust toolchain installed and on PATH?")?;
     let stderr = child.stderr.take().map(|mut s| {
         std::thread::spawn(move || {
@@ -258,6 +277,34 @@ pub fn build_many(
         });
     }
     Ok(out)
+}
+
+/// Folders of path dependencies that lie outside the workspace at `root`
+/// (a course whose checker lives elsewhere): the sandboxed build must read
+/// them. Registry packages are in cargo's home, already readable.
+fn path_packages_outside(root: &Path) -> Vec<PathBuf> {
+    let Ok(out) =
+        cargo().current_dir(root).args(["metadata", "--format-version", "1"]).stdin(Stdio::null()).output()
+    else {
+        return Vec::new();
+    };
+    let Ok(metadata) = serde_json::from_slice::<Value>(&out.stdout) else { return Vec::new() };
+    let dirs: Vec<PathBuf> = metadata["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["source"].is_null())
+        .filter_map(|p| Path::new(p["manifest_path"].as_str()?).parent().map(Path::to_path_buf))
+        .filter(|dir| !dir.starts_with(root))
+        .collect();
+    // And the manifests above them, which such a package may inherit from
+    // (`edition.workspace = true`).
+    let manifests: Vec<PathBuf> = dirs
+        .iter()
+        .flat_map(|dir| dir.ancestors().skip(1).map(|a| a.join("Cargo.toml")))
+        .filter(|m| m.is_file())
+        .collect();
+    dirs.into_iter().chain(manifests).collect()
 }
 
 /// cargo's own progress lines, which say nothing about what went wrong.

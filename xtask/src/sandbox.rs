@@ -72,6 +72,9 @@ pub struct Protection {
     pub network: Option<String>,
     /// The limits set: "nproc", "fsize", "nofile", "core".
     pub limits: Vec<String>,
+    /// How the build of the submission was confined, or None.
+    #[serde(default)]
+    pub build: Option<String>,
     /// What was not enforced, and why, in plain words.
     pub not_enforced: Vec<String>,
 }
@@ -102,6 +105,9 @@ impl Protection {
             or_none(&self.filesystem),
             or_none(&self.network)
         );
+        if let Some(build) = &self.build {
+            text.push_str(&format!("; build: {build}"));
+        }
         if !self.not_enforced.is_empty() {
             text.push_str(&format!(". Not enforced: {}", self.not_enforced.join("; ")));
         }
@@ -142,9 +148,13 @@ impl Sandbox {
         }
         let out = probe.output().context("probing the sandbox")?;
         let text = String::from_utf8_lossy(&out.stdout);
-        let protection: Protection = serde_json::from_str(text.trim()).with_context(|| {
+        let mut protection: Protection = serde_json::from_str(text.trim()).with_context(|| {
             format!("the sandbox probe said {text:?} {}", String::from_utf8_lossy(&out.stderr))
         })?;
+        if protection.filesystem.is_some() {
+            protection.build =
+                Some("landlock (the stage, the toolchain and cargo's home only; no network)".into());
+        }
         if mode == Mode::Require && !protection.is_full() {
             bail!(crate::commands::UsageError(format!(
                 "--sandbox=require: this machine cannot enforce every protection ({}). Grade on Linux ≥ 6.12 \
@@ -159,6 +169,59 @@ impl Sandbox {
     /// own binaries, built from the same submission).
     pub fn with_programs(&self, programs: &[PathBuf]) -> Sandbox {
         Sandbox { programs: programs.to_vec(), ..self.clone() }
+    }
+
+    /// `cargo` (a command made by `compile::cargo`, with its arguments,
+    /// directory and environment) wrapped in the trampoline: it may read
+    /// the system, the toolchain and cargo's own folder, and write only
+    /// the stage (`writable`) and its room. So `include_str!` in a
+    /// submission reads nothing outside the stage: no solution, no home.
+    pub fn build_command(
+        &self,
+        cargo: &Command,
+        writable: &Path,
+        also_read: &[PathBuf],
+        room: &Path,
+    ) -> Command {
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let cargo_home = std::env::var_os("CARGO_HOME")
+            .map(PathBuf::from)
+            .or_else(|| home.as_ref().map(|h| h.join(".cargo")));
+        let rustup_home = std::env::var_os("RUSTUP_HOME")
+            .map(PathBuf::from)
+            .or_else(|| home.as_ref().map(|h| h.join(".rustup")));
+        let mut cmd = Command::new(&self.trampoline);
+        cmd.arg(ENTRY).arg("--build").arg("--room").arg(room);
+        if let Some(n) = self.nproc {
+            cmd.arg("--nproc").arg(n.to_string());
+        }
+        // cargo reads a `.cargo/` config in every folder above the one it
+        // runs in, and fails on one it may not read.
+        let configs = writable.ancestors().skip(1).map(|dir| dir.join(".cargo")).filter(|dir| dir.exists());
+        for path in BUILD_READ
+            .iter()
+            .map(PathBuf::from)
+            .chain(rustup_home)
+            .chain(configs)
+            .chain(also_read.iter().cloned())
+        {
+            cmd.arg("--read").arg(path);
+        }
+        // cargo takes a lock in its home even offline.
+        for path in cargo_home.into_iter().chain([writable.to_path_buf()]) {
+            cmd.arg("--write").arg(path);
+        }
+        if let Some(dir) = cargo.get_current_dir() {
+            cmd.arg("--cwd").arg(dir);
+        }
+        for (key, value) in cargo.get_envs() {
+            match value {
+                Some(value) => cmd.env(key, value),
+                None => cmd.env_remove(key),
+            };
+        }
+        cmd.arg("--").arg(cargo.get_program()).args(cargo.get_args());
+        cmd
     }
 
     /// `binary args` wrapped in the trampoline, to run in `room`.
@@ -202,6 +265,53 @@ impl Drop for Room {
     }
 }
 
+/// What a confined process may reach besides its room.
+#[derive(Debug, Clone, Default)]
+pub struct Grant {
+    /// Read (and run) these, and what is under them.
+    pub read: Vec<PathBuf>,
+    /// Read and write these, and what is under them.
+    pub write: Vec<PathBuf>,
+    /// A build (cargo), not a test: more open files, cargo's environment.
+    pub build: bool,
+}
+
+/// What a build may read besides the stage: the system, where cargo and
+/// rustc and the linker live, but no home directory (the toolchain's and
+/// cargo's own folders are added one by one) and no `/proc`.
+const BUILD_READ: &[&str] = &[
+    "/usr",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/etc",
+    "/opt",
+    "/sys",
+    "/dev/urandom",
+    "/dev/random",
+];
+
+/// Environment a build keeps: what cargo and rustup need, nothing of the
+/// grader's own (a token read at compile time by `option_env!` would end
+/// up in the student's binary).
+const BUILD_KEPT_VARS: &[&str] = &[
+    "PATH",
+    "HOME",
+    "CARGO_HOME",
+    "RUSTUP_HOME",
+    "RUSTUP_TOOLCHAIN",
+    "CARGO_TARGET_DIR",
+    "CARGO",
+    "RUSTC",
+    "CARGO_TERM_COLOR",
+    "CARGO_NET_OFFLINE",
+    "NO_COLOR",
+    "LANG",
+    "LC_ALL",
+];
+
 /// Environment variables a test process keeps; everything else of the
 /// grader's (tokens, paths, the instructor's settings) stays behind.
 const KEPT_VARS: &[&str] =
@@ -214,7 +324,8 @@ pub fn trampoline(args: &[OsString]) -> ! {
     let mut require = false;
     let mut room = None;
     let mut nproc = None;
-    let mut programs = Vec::new();
+    let mut grant = Grant::default();
+    let mut cwd = None;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.to_str() {
@@ -222,7 +333,10 @@ pub fn trampoline(args: &[OsString]) -> ! {
             Some("--require") => require = true,
             Some("--room") => room = rest.next().map(PathBuf::from),
             Some("--nproc") => nproc = rest.next().and_then(|n| n.to_str()?.parse().ok()),
-            Some("--program") => programs.extend(rest.next().map(PathBuf::from)),
+            Some("--program") | Some("--read") => grant.read.extend(rest.next().map(PathBuf::from)),
+            Some("--write") => grant.write.extend(rest.next().map(PathBuf::from)),
+            Some("--build") => grant.build = true,
+            Some("--cwd") => cwd = rest.next().map(PathBuf::from),
             Some("--") => break,
             _ => refuse(&format!("unknown argument {arg:?}")),
         }
@@ -233,9 +347,8 @@ pub fn trampoline(args: &[OsString]) -> ! {
     if !probe && binary.is_none() {
         refuse("no test binary given");
     }
-    let mut runnable: Vec<PathBuf> = binary.iter().cloned().collect();
-    runnable.extend(programs);
-    let protection = platform::confine(&room, &runnable, nproc);
+    grant.read.extend(binary.iter().cloned());
+    let protection = platform::confine(&room, &grant, nproc);
     if probe {
         println!("{}", serde_json::to_string(&protection).unwrap_or_default());
         std::process::exit(0);
@@ -246,13 +359,16 @@ pub fn trampoline(args: &[OsString]) -> ! {
     }
     let binary = binary.unwrap_or_default();
     let mut cmd = Command::new(&binary);
-    cmd.args(&command[1..]).current_dir(&room).env_clear();
-    for var in KEPT_VARS {
+    cmd.args(&command[1..]).current_dir(cwd.as_ref().unwrap_or(&room)).env_clear();
+    for var in if grant.build { BUILD_KEPT_VARS } else { KEPT_VARS } {
         if let Some(value) = std::env::var_os(var) {
             cmd.env(var, value);
         }
     }
-    cmd.env("TMPDIR", &room).env("HOME", &room).env("PATH", "/usr/bin:/bin");
+    cmd.env("TMPDIR", &room);
+    if !grant.build {
+        cmd.env("HOME", &room).env("PATH", "/usr/bin:/bin");
+    }
     let err = exec(cmd);
     eprintln!("the sandbox could not start {}: {err}", binary.display());
     std::process::exit(EXIT_UNPROTECTED);
@@ -287,6 +403,7 @@ mod tests {
             filesystem: Some("landlock ABI 7".into()),
             network: Some("namespace, landlock".into()),
             limits: vec!["nproc".into(), "fsize".into(), "nofile".into(), "core".into()],
+            build: None,
             not_enforced: vec![],
         };
         assert_eq!(
@@ -298,6 +415,7 @@ mod tests {
             filesystem: None,
             network: None,
             limits: vec!["fsize".into()],
+            build: None,
             not_enforced: vec!["files: this kernel has no Landlock".into()],
         };
         assert!(old.summary().contains("filesystem: NOT confined; network: NOT confined"));

@@ -23,9 +23,13 @@ mod support;
 use support::{Fixture, scratch, write};
 
 const SECRET: &str = "TOP-SECRET-REFERENCE-SOLUTION-7f3a";
+/// In the grader's environment: a student's code must not see it, at run
+/// time or at compile time.
+const TOKEN: &str = "ghp_not-for-students-91c2";
 
 /// (exercise, answer's body).
-fn cases(port: u16) -> Vec<(&'static str, String)> {
+fn cases(port: u16, course: &Path) -> Vec<(&'static str, String)> {
+    let secret = course.join("SECRET.txt");
     vec![
         ("01-honest", "tokio::time::sleep(std::time::Duration::from_secs(1)).await;\n    42".into()),
         (
@@ -85,6 +89,9 @@ fn cases(port: u16) -> Vec<(&'static str, String)> {
              std::process::exit(0)"
                 .into(),
         ),
+        // At compile time: a file of the course, and the grader's environment.
+        ("09-includes", format!("panic!(\"{{}}\", include_str!({:?}))", secret.display().to_string())),
+        ("10-tokens", "panic!(\"token: {:?}\", option_env!(\"AWAITLINGS_TEST_TOKEN\"))".into()),
     ]
 }
 
@@ -103,7 +110,7 @@ fn course(port: u16) -> Fixture {
     );
     write(&dir.join("SECRET.txt"), SECRET);
     write(&dir.join("solutions/secret/src/lib.rs"), &format!("// {SECRET}\n"));
-    for (ex, _) in cases(port) {
+    for (ex, _) in cases(port, &dir) {
         let name = package(ex);
         let root = dir.join("exercises").join(ex);
         write(
@@ -133,9 +140,9 @@ fn course(port: u16) -> Fixture {
     Fixture::wire(dir)
 }
 
-fn submission(port: u16) -> std::path::PathBuf {
+fn submission(port: u16, course: &Path) -> std::path::PathBuf {
     let dir = scratch("sandbox-submission");
-    for (ex, body) in cases(port) {
+    for (ex, body) in cases(port, course) {
         write(
             &dir.join("exercises").join(ex).join("src/lib.rs"),
             &format!("pub async fn answer() -> u32 {{\n    {body}\n}}\n"),
@@ -190,6 +197,7 @@ fn grade(course: &Fixture, submission: &Path) -> Value {
             "-o",
         ])
         .arg(&out)
+        .env("AWAITLINGS_TEST_TOKEN", TOKEN)
         .assert()
         .success();
     serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap()
@@ -216,7 +224,7 @@ fn hostile_code_reaches_nothing_but_its_own_room() {
     let port = listener.local_addr().unwrap().port();
     let course = course(port);
     let before = snapshot(&course.dir);
-    let attacks = submission(port);
+    let attacks = submission(port, &course.dir);
 
     let report = grade(&course, &attacks);
     let text = report.to_string();
@@ -225,6 +233,7 @@ fn hostile_code_reaches_nothing_but_its_own_room() {
 
     // Never the secret, whatever the kernel.
     assert!(!text.contains(SECRET), "a report shows the course's secret:\n{text}");
+    assert!(!text.contains(TOKEN), "a report shows the grader's token:\n{text}");
     // The course, stage aside, is as it was (but for Cargo.lock, which
     // cargo itself completes for the generated packages).
     let after = snapshot(&course.dir);
@@ -269,6 +278,9 @@ fn hostile_code_reaches_nothing_but_its_own_room() {
     assert!(peeks.contains("cwd /") && peeks.contains("awaitlings-room"), "{peeks}");
     assert!(!peeks.contains(&course.dir.display().to_string()), "a test ran inside the course: {peeks}");
     assert_eq!(exercises["forges"]["tests"][0]["kind"], "exited_early", "{}", exercises["forges"]);
+    // The build is confined too: include_str! of the course does not compile.
+    assert_eq!(exercises["includes"]["tests"][0]["kind"], "compile_error", "{}", exercises["includes"]);
+    assert!(message(&exercises["tokens"]).contains("token: None"), "{}", message(&exercises["tokens"]));
 
     // After all that, an honest grade of the stubs is exactly 0, and of
     // the answer 1 per exercise: nothing was poisoned.
@@ -277,7 +289,7 @@ fn hostile_code_reaches_nothing_but_its_own_room() {
     let report = grade(&course, &stubs);
     assert_eq!(report["score"], 0.0, "{report}");
     let honest = scratch("sandbox-honest");
-    for (ex, _) in cases(port) {
+    for (ex, _) in cases(port, &course.dir) {
         write(
             &honest.join("exercises").join(ex).join("src/lib.rs"),
             "pub async fn answer() -> u32 {\n    tokio::time::sleep(std::time::Duration::from_secs(1)).await;\n    42\n}\n",
@@ -285,7 +297,7 @@ fn hostile_code_reaches_nothing_but_its_own_room() {
     }
     let report = grade(&course, &honest);
     assert_eq!(report["score"], report["max_score"], "{report}");
-    assert_eq!(report["max_score"], 8.0);
+    assert_eq!(report["max_score"], 10.0);
 }
 
 #[test]

@@ -166,6 +166,7 @@ pub fn check_at(
         target_dir: None,
         color: style::enabled(),
         show_progress: !watching && (first || std::io::stderr().is_terminal()),
+        sandbox: None,
     };
     let result = evaluate(exercise, site, &compile_options, &limits.run_options())?;
     if first && result.compile_error.is_none() {

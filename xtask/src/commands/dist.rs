@@ -212,8 +212,12 @@ fn refuse_passing_stubs(course: &Course, stubs: &[Stub<'_>], limits: &LimitArgs)
         stage_dir.strip_prefix(&course.root).unwrap_or(&stage_dir).display()
     );
     let stage = Stage::prepare(&course.root, &stage_dir).context("staging a copy of the course")?;
-    let compile_options =
-        CompileOptions { target_dir: Some(stage.target_dir()), color: false, show_progress: false };
+    let compile_options = CompileOptions {
+        target_dir: Some(stage.target_dir()),
+        color: false,
+        show_progress: false,
+        sandbox: None,
+    };
     let run_options = limits.run_options();
     let mut passing = Vec::new();
     for stub in stubs {

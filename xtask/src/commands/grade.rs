@@ -97,10 +97,15 @@ pub fn run(course: &Course, args: &GradeArgs) -> Result<bool> {
         &course.root.join("target/awaitlings/stage").join(stage_name),
     )
     .context("staging a copy of the course")?;
-    let compile_options =
-        CompileOptions { target_dir: Some(stage.target_dir()), color: false, show_progress: false };
+    let compile_options = CompileOptions {
+        target_dir: Some(stage.target_dir()),
+        color: false,
+        show_progress: false,
+        sandbox: None,
+    };
     let mut run_options = args.limits.run_options();
     run_options.sandbox = Sandbox::prepare(args.sandbox)?;
+    let compile_options = CompileOptions { sandbox: run_options.sandbox.clone(), ..compile_options };
     run_options.impatience = Some(Default::default());
     let protection = run_options.sandbox.as_ref().map_or_else(Protection::off, |s| s.protection.clone());
 

@@ -42,8 +42,12 @@ pub fn run(course: &Course, args: &TryArgs) -> Result<bool> {
         &course.root.join("target/awaitlings/stage").join(format!("try-{}", exercise.name)),
     )
     .context("staging a copy of the course")?;
-    let compile_options =
-        CompileOptions { target_dir: Some(stage.target_dir()), color: false, show_progress: false };
+    let compile_options = CompileOptions {
+        target_dir: Some(stage.target_dir()),
+        color: false,
+        show_progress: false,
+        sandbox: None,
+    };
     let run_options = args.limits.run_options();
     let src = course.root.join(exercise.src());
     let site = Package { workspace: stage.root.clone(), name: exercise.package.clone() };

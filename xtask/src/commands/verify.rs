@@ -105,6 +105,7 @@ pub fn run(course: &Course, args: &VerifyArgs) -> Result<bool> {
                     target_dir: Some(stage.target_dir()),
                     color: false,
                     show_progress: false,
+                    sandbox: None,
                 };
                 loop {
                     let i = {

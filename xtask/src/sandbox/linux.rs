@@ -42,6 +42,8 @@ const SYSTEM_READ: &[&str] = &[
 const FILE_SIZE: u64 = 256 << 20;
 /// Open descriptors a test may hold.
 const OPEN_FILES: u64 = 256;
+/// Open descriptors a build may hold.
+const OPEN_FILES_BUILD: u64 = 8192;
 
 /// Tasks (processes and threads) the real user runs now: RLIMIT_NPROC
 /// counts them all, so a test's limit is this plus some room.
@@ -59,15 +61,15 @@ pub(super) fn user_tasks() -> Option<u64> {
 }
 
 /// Confines this process (and so whatever it execs) and says what held.
-pub(super) fn confine(room: &Path, programs: &[std::path::PathBuf], nproc: Option<u64>) -> Protection {
+pub(super) fn confine(room: &Path, grant: &super::Grant, nproc: Option<u64>) -> Protection {
     let mut p = Protection::default();
-    limits(&mut p, nproc);
+    limits(&mut p, nproc, grant.build);
     let namespace = network_namespace();
-    landlock(&mut p, room, programs, namespace);
+    landlock(&mut p, room, grant, namespace);
     p
 }
 
-fn limits(p: &mut Protection, nproc: Option<u64>) {
+fn limits(p: &mut Protection, nproc: Option<u64>, build: bool) {
     let mut set = |resource: Resource, value: u64, name: &str| {
         let limit = Rlimit { current: Some(value), maximum: Some(value) };
         match setrlimit(resource, limit) {
@@ -77,7 +79,8 @@ fn limits(p: &mut Protection, nproc: Option<u64>) {
     };
     set(Resource::Core, 0, "core");
     set(Resource::Fsize, FILE_SIZE, "fsize");
-    set(Resource::Nofile, OPEN_FILES, "nofile");
+    // cargo and rustc keep many files open at once: a build gets more.
+    set(Resource::Nofile, if build { OPEN_FILES_BUILD } else { OPEN_FILES }, "nofile");
     if getuid().is_root() {
         p.not_enforced.push(
             "nproc: grading runs as root, and the kernel does not limit root's processes (grade as an \
@@ -104,7 +107,7 @@ fn network_namespace() -> bool {
     unshare(UnshareFlags::NEWNET) || unshare(UnshareFlags::NEWUSER | UnshareFlags::NEWNET)
 }
 
-fn landlock(p: &mut Protection, room: &Path, programs: &[std::path::PathBuf], namespace: bool) {
+fn landlock(p: &mut Protection, room: &Path, grant: &super::Grant, namespace: bool) {
     let read = AccessFs::from_read(ABI_WANTED);
     let all = AccessFs::from_all(ABI_WANTED);
     let status = Ruleset::default()
@@ -113,7 +116,8 @@ fn landlock(p: &mut Protection, room: &Path, programs: &[std::path::PathBuf], na
         .and_then(|r| r.scope(Scope::from_all(ABI_WANTED)))
         .and_then(|r| r.create())
         .and_then(|r| r.add_rules(path_beneath_rules(SYSTEM_READ, read)))
-        .and_then(|r| r.add_rules(path_beneath_rules(programs, read)))
+        .and_then(|r| r.add_rules(path_beneath_rules(&grant.read, read)))
+        .and_then(|r| r.add_rules(path_beneath_rules(&grant.write, all)))
         .and_then(|r| r.add_rules(path_beneath_rules([room, Path::new("/dev/null")], all)))
         .and_then(|r| r.restrict_self());
     let mut net = Vec::new();

@@ -9,7 +9,7 @@ pub(super) fn user_tasks() -> Option<u64> {
     None
 }
 
-pub(super) fn confine(_room: &Path, _programs: &[std::path::PathBuf], _nproc: Option<u64>) -> Protection {
+pub(super) fn confine(_room: &Path, _grant: &super::Grant, _nproc: Option<u64>) -> Protection {
     Protection {
         not_enforced: vec![format!(
             "files, network and process limits: the sandbox needs Linux (Landlock); on {} a test can read, \
