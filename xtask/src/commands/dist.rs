@@ -486,9 +486,15 @@ fn student_readme(readme: &str, with_solutions: bool) -> String {
     let mut skipping_section = false;
     let mut skipping_block = false;
     let mut in_student_block = false;
+    // A `# comment` in a fenced shell block is not a heading.
+    let mut in_code = false;
     for line in readme.lines() {
         let trimmed = line.trim();
-        if line.starts_with("## ") {
+        if trimmed.starts_with("```") {
+            in_code = !in_code;
+        }
+        if in_code {
+        } else if line.starts_with("## ") {
             skipping_section = NOT_FOR_STUDENTS.iter().any(|h| line.trim_end() == *h);
         } else if line.starts_with("# ") {
             skipping_section = false;
@@ -699,7 +705,7 @@ mod tests {
                       <!-- student-edition\nfor students\n-->\n\n## Quick start\n\n| a | b |\n\
                       | `check --solution` | x | <!-- course-only -->\n| `solution` | y | <!-- solutions -->\n\n\
                       <!-- solutions -->\nonce it passes\n<!-- /solutions -->\n\
-                      ## For instructors\n\ngrade\n\n### A student edition\n\ndist\n\n## For maintainers\n\nverify\n";
+                      ## For instructors\n\ngrade\n\n```sh\n# a comment, not a heading\n```\n\n### A student edition\n\ndist\n\n## For maintainers\n\nverify\n";
         let out = student_readme(readme, false);
         assert_eq!(out, "# course\n\nintro\nfor students\n\n## Quick start\n\n| a | b |\n\n");
         let out = student_readme(readme, true);
