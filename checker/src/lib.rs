@@ -30,6 +30,7 @@ mod culprit;
 mod expect;
 mod failure;
 mod gantt;
+mod marks;
 mod order;
 mod parcel;
 mod probe;
@@ -49,6 +50,7 @@ pub use expect::{
     assert_schedule, check_eq, done, dropped, panicked,
 };
 pub use failure::{catch_panic, fail, panic_text, without_panic};
+pub use marks::{Marks, chart_with_marks};
 pub use order::{check_input_order, first_difference};
 pub use parcel::{Delivery, Parcel, ParcelEnd, ParcelFate, Parcels, assert_deliveries, delivered, lost};
 pub use probe::{End, Fate, Gauge, GaugeGuard, Probe, Probed};
