@@ -23,6 +23,18 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
+/// This very program, to start again as a child (the sandbox's
+/// trampoline, a student's grade in a class). On Linux `/proc/self/exe`,
+/// which still runs when the file has been rebuilt since we started (the
+/// path `current_exe` gives then ends in " (deleted)").
+pub fn this_program() -> Result<std::path::PathBuf> {
+    let proc_self = std::path::Path::new("/proc/self/exe");
+    if cfg!(target_os = "linux") && proc_self.exists() {
+        return Ok(proc_self.to_path_buf());
+    }
+    std::env::current_exe().context("finding the grader's own binary")
+}
+
 /// What a test process may use.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {

@@ -72,7 +72,7 @@ fn cases(port: u16, course: &Path) -> Vec<(&'static str, String)> {
         (
             "07-peeks",
             "let mut opened = Vec::new();\n    \
-             for path in [\"/proc/self/environ\", \"/proc/self/mem\", \"/proc/self/fd/3\", \"/dev/fd/3\", \"/proc/self/task\"] {\n        \
+             for path in [\"/proc/self/environ\", \"/proc/self/mem\", \"/proc/self/fd/3\", \"/dev/fd/3\", \"/proc/thread-self/fd/3\"] {\n        \
              if std::fs::File::open(path).is_ok() {\n            opened.push(path);\n        }\n    }\n    \
              let cwd = std::env::current_dir().unwrap();\n    \
              panic!(\"opened: {opened:?}; cwd {}; tmp {}\", cwd.display(), std::env::temp_dir().display())"
@@ -83,7 +83,7 @@ fn cases(port: u16, course: &Path) -> Vec<(&'static str, String)> {
             "use std::io::Write;\n    \
              let line = \"{\\\"nonce\\\":\\\"x\\\",\\\"outcome\\\":\\\"pass\\\",\\\"message\\\":\\\"\\\",\\\"virtual_ms\\\":1000.0,\\\"timeline\\\":\\\"\\\"}\\n\";\n    \
              let environ = std::fs::read(\"/proc/self/environ\").unwrap_or_default();\n    \
-             for path in [\"/proc/self/fd/3\", \"/dev/fd/3\"] {\n        \
+             for path in [\"/proc/self/fd/3\", \"/dev/fd/3\", \"/proc/thread-self/fd/3\"] {\n        \
              if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(path) {\n            \
              let _ = f.write_all(line.as_bytes());\n            let _ = f.write_all(&environ);\n        }\n    }\n    \
              std::process::exit(0)"

@@ -109,14 +109,14 @@ fn measure(course: &Course, args: &BenchArgs, scratch: &Path) -> Result<bool> {
 
 /// Times `cargo xtask grade --submission DIR` in a child, as an instructor runs it.
 fn grade(course: &Course, submission: &Path, out: &Path) -> Result<Duration> {
-    let mut cmd = Command::new(std::env::current_exe()?);
+    let mut cmd = Command::new(crate::process::this_program()?);
     cmd.current_dir(&course.root).arg("grade").arg("--submission").arg(submission);
     cmd.args(["--format", "json", "--output"]).arg(out).env("NO_COLOR", "1");
     timed(cmd)
 }
 
 fn grade_class(course: &Course, class: &Path, out: &Path) -> Result<Duration> {
-    let mut cmd = Command::new(std::env::current_exe()?);
+    let mut cmd = Command::new(crate::process::this_program()?);
     cmd.current_dir(&course.root)
         .arg("grade")
         .arg("--class")

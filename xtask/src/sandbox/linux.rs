@@ -117,6 +117,16 @@ fn landlock(p: &mut Protection, room: &Path, grant: &super::Grant, namespace: bo
         .and_then(|r| r.create())
         .and_then(|r| r.add_rules(path_beneath_rules(SYSTEM_READ, read)))
         .and_then(|r| r.add_rules(path_beneath_rules(&grant.read, read)))
+        // A test's own threads, read only: the blocking detector reads each
+        // one's run-queue wait there (`schedstat`), without which a loaded
+        // machine looks like blocking code. `/proc/self/mem`, `environ` and
+        // `fd` stay denied; their copies under `task/` are readable, but no
+        // secret is in the environment, and the result channel is a file
+        // outside every allowed path: opening it anew is denied.
+        .and_then(|r| {
+            let tests_own = if grant.build { None } else { Some(Path::new("/proc/self/task")) };
+            r.add_rules(path_beneath_rules(tests_own, AccessFs::ReadFile | AccessFs::ReadDir))
+        })
         .and_then(|r| r.add_rules(path_beneath_rules(&grant.write, all)))
         .and_then(|r| r.add_rules(path_beneath_rules([room, Path::new("/dev/null")], all)))
         .and_then(|r| r.restrict_self());

@@ -236,7 +236,7 @@ fn grade_one(args: &GradeArgs, student: &Student, reports: &Path, slot: usize, t
     let json = report_path(reports, student);
     let partial = json.with_extension("json.partial");
     let _ = fs::remove_file(&partial);
-    let exe = match std::env::current_exe() {
+    let exe = match crate::process::this_program() {
         Ok(exe) => exe,
         Err(e) => return Row::NotGraded(format!("the grader could not find itself: {e}")),
     };
