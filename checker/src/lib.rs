@@ -41,6 +41,7 @@ mod spans;
 mod tasks;
 mod timeline;
 mod watchdog;
+mod web;
 
 pub use cancel::cancel_after;
 pub use clock::{elapsed, fmt_duration, ms, sleep_until_ms};
@@ -60,3 +61,4 @@ pub use runtime::{Limits, PATIENCE, run, run_with};
 pub use spans::chart_of_spans;
 pub use tasks::{assert_live_tasks, live_tasks, settled_live_tasks};
 pub use timeline::{Job, Named, Span, Timeline, named};
+pub use web::{Answer, Expect, FakeRequest, FakeWeb, FakeWebBuilder, Reply, Request, host_of, request};
