@@ -379,9 +379,24 @@ impl Verifier<'_> {
                 mutant.removed + mutant.added
             )));
         }
+        // Some mistakes are the compiler's to catch (a std guard held across
+        // an `.await` in a spawned future): such a mutant says so in its
+        // first line, "(does not compile: ...)", and must then not compile.
+        let rejected_by_rustc = text.lines().next().is_some_and(|l| l.contains("(does not compile"));
         let results = match self.run_candidate(solution_src, Some(text), self.repeat)? {
+            Runs::DidNotCompile(errors) if rejected_by_rustc => {
+                let first = errors.lines().find(|l| l.starts_with("error")).unwrap_or("an error");
+                ok(&format!("{label}: caught by the compiler, as it says: {first}"));
+                return Ok(0);
+            }
             Runs::DidNotCompile(errors) => {
                 return Ok(problem(&format!("{label} does not compile:\n{}", indent(&errors))));
+            }
+            Runs::Ran(_) if rejected_by_rustc => {
+                return Ok(problem(&format!(
+                    "{label} compiles, though its first line says it does not: the mistake it shows is not the \
+                     compiler's to catch any more. Fix the patch or its first line"
+                )));
             }
             Runs::Ran(results) => results,
         };
