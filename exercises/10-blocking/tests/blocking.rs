@@ -284,7 +284,20 @@ fn offload_all_starts_the_next_job_as_soon_as_one_ends() {
 fn offload_all_returns_each_panic_in_its_place() {
     checker::run(async {
         let n = 7;
+        // All five run at once and end last to first (E, D, C, B, A): each
+        // waits until the one after it in the input has ended. So a result
+        // (or a panic) put anywhere but in its own place shows every time.
+        let next_to_end = Arc::new((Mutex::new(4usize), Condvar::new()));
         let job = move |item: char| -> char {
+            let index = (item as u8 - b'A') as usize;
+            let (turn, ended) = &*next_to_end;
+            let mut next = turn.lock().unwrap_or_else(|e| e.into_inner());
+            while *next != index {
+                next = ended.wait(next).unwrap_or_else(|e| e.into_inner());
+            }
+            *next = index.saturating_sub(1);
+            ended.notify_all();
+            drop(next);
             match item {
                 'B' => std::panic::panic_any("boom"),
                 'D' => panic!("disk {n} is full"),
@@ -292,7 +305,7 @@ fn offload_all_returns_each_panic_in_its_place() {
             }
         };
         let results =
-            catch_panic(offload_all(vec!['A', 'B', 'C', 'D', 'E'], 1, job)).await.unwrap_or_else(|caught| {
+            catch_panic(offload_all(vec!['A', 'B', 'C', 'D', 'E'], 5, job)).await.unwrap_or_else(|caught| {
                 fail(format!(
                     "offload_all panicked when one of its jobs panicked: {caught}\n\
                  a job's panic must come back as Err(Panicked) in its place, and the others carry on."
@@ -302,8 +315,8 @@ fn offload_all_returns_each_panic_in_its_place() {
         check_eq(
             results,
             vec![Ok('a'), panicked("boom"), Ok('c'), panicked("disk 7 is full"), Ok('e')],
-            "offload_all(A..E, k = 1) where B panics with \"boom\" (a &'static str) and D with \"disk 7 is full\" \
-             (a String): each panic's text in its place, the other results as they were",
+            "offload_all(A..E, k = 5), ending E, D, C, B, A, where B panics with \"boom\" (a &'static str) and D \
+             with \"disk 7 is full\" (a String): each panic's text in its place, the other results as they were",
         );
     });
 }
@@ -423,9 +436,9 @@ impl Drop for LogFile {
 }
 
 /// Blocks of 97 lines in the log, one of them an ERROR: large enough
-/// (about 30 MB) that reading and scanning it is real work, about 0.3 s of
+/// (about 15 MB) that reading and scanning it is real work, about 0.17 s of
 /// CPU time in a debug build, which belongs off the executor.
-const LOG_BLOCKS: usize = 7_000;
+const LOG_BLOCKS: usize = 4_000;
 
 /// Writes the log file (on the blocking pool, so that the test's own setup
 /// never holds the executor): every 97th line is an ERROR.
@@ -520,6 +533,46 @@ fn service_counts_errors_without_blocking() {
             responses,
             vec![Response::Errors(log.errors), Response::Greeting("hello, ann!".to_string())],
             "the count of ERROR lines in the log, and the greeting",
+        );
+    });
+}
+
+#[test]
+fn service_counts_the_errors_logged_until_the_flush() {
+    checker::run(async {
+        // The log's errors, and 2 more written at 500 ms, before the flush
+        // at 1 s: counted after the flush, as the service says, all of them
+        // are there. Counted before waiting for it, 2 are missing.
+        let log = log_file("flush").await;
+        let line = "12:00:00 ERROR upstream timed out after 30 s\n";
+        let service = Service::new(&log.path);
+        let append_path = log.path.clone();
+        let late_errors = async move {
+            tokio::time::sleep(ms(500)).await;
+            tokio::task::spawn_blocking(move || {
+                use std::io::Write;
+                let mut file =
+                    std::fs::OpenOptions::new().append(true).open(&append_path).expect("the log opens");
+                file.write_all(line.repeat(2).as_bytes()).expect("the log takes 2 more errors");
+            })
+            .await
+            .expect("the errors are appended");
+        };
+        let (response, ()) = tokio::join!(service.handle(Request::Errors), late_errors);
+        let before = log.errors;
+        if response == Response::Errors(before) {
+            fail(format!(
+                "Errors answered {before}, the errors in the log when the request came; 2 more were logged at \
+                 500 ms, before the flush at 1 s.\n\
+                 the service waits for the log flush first, then counts: the answer is {}.\n\
+                 → look at `errors` in exercises/10-blocking/src/service.rs",
+                before + 2
+            ));
+        }
+        check_eq(
+            response,
+            Response::Errors(before + 2),
+            "Errors, with the log's errors before it and 2 more logged during its wait",
         );
     });
 }
