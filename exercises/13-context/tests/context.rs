@@ -107,6 +107,10 @@ struct Seen {
     at: Duration,
     /// The spans it was recorded in, outermost first: `["request{id=7}"]`.
     spans: Vec<String>,
+    /// The outermost of them by its serial number (the order spans were
+    /// made in): two events in the same span have the same one; two look-
+    /// alike spans do not.
+    root: Option<u64>,
 }
 
 /// The fields of a span or an event, as text: `id=7`, and the message.
@@ -138,6 +142,7 @@ impl Visit for Fields {
 struct SpanText {
     name: &'static str,
     pairs: Vec<String>,
+    serial: u64,
 }
 
 impl SpanText {
@@ -150,6 +155,7 @@ impl SpanText {
 #[derive(Clone, Default)]
 struct Capture {
     seen: Arc<Mutex<Vec<Seen>>>,
+    spans_made: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
@@ -157,7 +163,8 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
         let mut fields = Fields::default();
         attrs.record(&mut fields);
         if let Some(span) = ctx.span(id) {
-            span.extensions_mut().insert(SpanText { name: attrs.metadata().name(), pairs: fields.pairs });
+            let serial = self.spans_made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            span.extensions_mut().insert(SpanText { name: attrs.metadata().name(), pairs: fields.pairs, serial });
         }
     }
 
@@ -185,7 +192,11 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
                     .collect()
             })
             .unwrap_or_default();
-        let seen = Seen { text: fields.message.unwrap_or_default(), at: checker::elapsed(), spans };
+        let root = ctx
+            .event_scope(event)
+            .and_then(|scope| scope.from_root().next())
+            .and_then(|span| span.extensions().get::<SpanText>().map(|t| t.serial));
+        let seen = Seen { text: fields.message.unwrap_or_default(), at: checker::elapsed(), spans, root };
         self.seen.lock().unwrap_or_else(|e| e.into_inner()).push(seen);
     }
 }
@@ -618,6 +629,47 @@ fn spawn_in_context_grandchildren_keep_the_id_too() {
 // ---- task 3: traced_request ---------------------------------------------
 
 #[test]
+fn traced_request_keeps_one_span_for_the_whole_request() {
+    checker::run(async {
+        let (capture, _guard) = Capture::start();
+        let request = |name: &'static str| async move {
+            tracing::info!("{name} 1");
+            tokio::time::sleep(ms(100)).await;
+            tracing::info!("{name} 2");
+            tokio::time::sleep(ms(150)).await;
+            tracing::info!("{name} 3");
+        };
+        tokio::join!(
+            with_request_id(7, traced_request(7, request("A"))),
+            with_request_id(8, traced_request(8, request("B"))),
+        );
+        let events = capture.events();
+        let roots = |who: &str| -> Vec<Option<u64>> {
+            events.iter().filter(|e| e.text.starts_with(who)).map(|e| e.root).collect()
+        };
+        for (who, id) in [("A", 7), ("B", 8)] {
+            let mut distinct = roots(who);
+            distinct.dedup();
+            if distinct.len() != 1 || distinct[0].is_none() {
+                fail(format!(
+                    "the events of request {id} (at 0, 100 and 250 ms) are in {} different spans, each \
+                     named request{{id={id}}}: one request is one span, made once and entered at every poll \
+                     (Instrument), not a new look-alike span each time.\n\
+                     → look at `traced_request` in exercises/13-context/src/lib.rs",
+                    distinct.len()
+                ));
+            }
+        }
+        if roots("A").first() == roots("B").first() {
+            fail(
+                "requests 7 and 8 share one span: each request gets a span of its own.\n\
+                 → look at `traced_request` in exercises/13-context/src/lib.rs",
+            );
+        }
+    });
+}
+
+#[test]
 fn traced_request_puts_every_event_in_the_request_span() {
     checker::run(async {
         let (capture, _guard) = Capture::start();
@@ -731,12 +783,22 @@ fn traced_request_spawned_children_stay_in_its_span() {
             tokio::time::sleep(ms(30)).await;
             tracing::info!("lone child");
         });
+        // In a span, but in no request: the span still goes with the child.
+        let in_a_job = async {
+            spawn_in_context(async {
+                tokio::time::sleep(ms(40)).await;
+                tracing::info!("job child");
+            })
+        }
+        .instrument(tracing::info_span!("job", n = 1))
+        .await;
         for (handle, who) in [
             (a, "request 7's child"),
             (a_step, "request 7's child in a step"),
             (b, "request 8's child"),
             (b_step, "request 8's child in a step"),
             (lone, "a child spawned outside any request"),
+            (in_a_job, "a child spawned in a span `job`, outside any request"),
         ] {
             join_child(handle, who).await;
         }
@@ -762,6 +824,7 @@ fn traced_request_spawned_children_stay_in_its_span() {
                 ("B step child", 20, &["request{id=8}", "step{n=2}"]),
                 ("B child end", 150, &["request{id=8}"]),
                 ("lone child", 130, &[]),
+                ("job child", 140, &["job{n=1}"]),
             ],
             "requests 7 and 8 at once, each under with_request_id and traced_request, spawning children with \
              spawn_in_context (one inside a span `step` of its own) that outlive the request; then a child \
