@@ -138,7 +138,7 @@ fn is_learners(file: &str) -> bool {
 fn learners_location(at: Option<&std::panic::Location<'_>>) -> Option<String> {
     if let Some(at) = at {
         if is_learners(at.file()) {
-            return Some(format!("{}:{}:{}", at.file().trim_start_matches("./"), at.line(), at.column()));
+            return Some(format!("{}:{}:{}", relative(at.file()), at.line(), at.column()));
         }
         let ours = at.file().starts_with("checker/") || at.file().contains("/tests/");
         if ours {
@@ -150,7 +150,24 @@ fn learners_location(at: Option<&std::panic::Location<'_>>) -> Option<String> {
         .lines()
         .filter_map(|line| line.trim().strip_prefix("at "))
         .find(|place| is_learners(place))
-        .map(|place| place.trim_start_matches("./").to_string())
+        .map(relative)
+}
+
+/// The learner's file as the course names it: `exercises/01-gather/src/lib.rs`,
+/// whether the compiler wrote it so, or as an absolute path (a backtrace
+/// does), or under a stage.
+fn relative(file: &str) -> String {
+    let file = file.trim_start_matches("./");
+    ["exercises/", "solutions/"]
+        .iter()
+        .filter_map(|dir| {
+            if file.starts_with(dir) {
+                return Some(file.to_string());
+            }
+            file.rfind(&format!("/{dir}")).map(|at| file[at + 1..].to_string())
+        })
+        .next()
+        .unwrap_or_else(|| file.to_string())
 }
 
 pub(crate) fn todo_seen() -> Option<String> {
@@ -245,6 +262,9 @@ pub(crate) mod tests {
         assert!(!is_learners("checker/src/timeline.rs"));
         assert!(!is_learners("/rustc/abc/library/core/src/time.rs"));
         assert!(!is_learners("/root/.cargo/registry/src/tokio-1.47.0/src/time/instant.rs"));
+        assert_eq!(relative("/tmp/course/exercises/01-a/src/lib.rs"), "exercises/01-a/src/lib.rs");
+        assert_eq!(relative("./exercises/01-a/src/lib.rs"), "exercises/01-a/src/lib.rs");
+        assert_eq!(relative("/s/grade/solutions/a/src/lib.rs"), "solutions/a/src/lib.rs");
     }
 
     #[test]
