@@ -99,7 +99,7 @@ struct Seen {
     spans: Vec<Span>,
     flushes: Vec<(Duration, Vec<String>)>,
     heartbeats: Vec<Duration>,
-    /// Tasks alive [`QUIET`] after the call returned.
+    /// Tasks alive at the moment the call returned.
     live_after: Option<usize>,
 }
 
@@ -143,8 +143,10 @@ impl World {
         match tokio::time::timeout(HANG, &mut call).await {
             Ok(report) => {
                 let returned = checker::elapsed();
+                // At the very moment it returns, not a tick later: a task
+                // aborted or told to stop but not yet gone is still alive.
+                let live = checker::live_tasks();
                 tokio::time::sleep(QUIET).await;
-                let live = checker::settled_live_tasks().await;
                 Seen {
                     returned: Some(returned),
                     report: Some(report),
@@ -620,11 +622,12 @@ impl Scene<'_> {
         let live = self.seen.live_after.unwrap_or_default();
         if live != 0 {
             self.fail(format!(
-                "{}: {live} task(s) still alive {} after it returned; there should be none.\n\
-                 a task you spawn runs on until it ends or is aborted: every task of the service (accept loop, \
-                 handlers, flusher, ticker) must be gone when the shutdown returns.",
-                self.want.call,
-                fmt_duration(QUIET)
+                "{}: {live} task(s) still alive at the moment it returned; there should be none.\n\
+                 a task you spawn runs on until it ends or is aborted, and an aborted one is gone only once \
+                 the runtime has dropped it: every task of the service (accept loop, handlers, flusher, \
+                 ticker) must be gone when the shutdown returns. wait for them (TaskTracker::wait, or their \
+                 JoinHandles) before returning.",
+                self.want.call
             ));
         }
     }
