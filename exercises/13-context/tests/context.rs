@@ -164,7 +164,11 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
         attrs.record(&mut fields);
         if let Some(span) = ctx.span(id) {
             let serial = self.spans_made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            span.extensions_mut().insert(SpanText { name: attrs.metadata().name(), pairs: fields.pairs, serial });
+            span.extensions_mut().insert(SpanText {
+                name: attrs.metadata().name(),
+                pairs: fields.pairs,
+                serial,
+            });
         }
     }
 
