@@ -418,6 +418,82 @@ fn bounded_buffer_put_waits_while_full() {
 }
 
 #[test]
+fn event_wait_misses_no_set_between_its_check_and_its_wait() {
+    checker::run(async {
+        // A waiter and a setter start at one instant, the waiter polled
+        // first, then the other way round, 32 times each: a wait that
+        // checks the flag, lets another task run, and only then starts
+        // listening misses the set that came in between, and never returns.
+        for round in 0..64 {
+            let event = Arc::new(Event::new());
+            let (e1, e2) = (event.clone(), event.clone());
+            let waiter_first = round % 2 == 0;
+            let waiter = async move { e1.wait().await };
+            let setter = async move { e2.set() };
+            let (w, s) = if waiter_first {
+                let w = tokio::spawn(waiter);
+                (w, tokio::spawn(setter))
+            } else {
+                let s = tokio::spawn(setter);
+                (tokio::spawn(waiter), s)
+            };
+            s.await.unwrap();
+            if tokio::time::timeout(ms(100), w).await.is_err() {
+                fail(format!(
+                    "a wait() begun at the instant of set() never returned (round {round}, the waiter polled \
+                     {}): it missed the wake-up.\n\
+                     start listening (Notify::notified, enabled) before you check the flag, and await it \
+                     without letting another task run in between.\n\
+                     → look at `Event::wait` in exercises/11-sync/src/lib.rs",
+                    if waiter_first { "first" } else { "second" }
+                ));
+            }
+        }
+    });
+}
+
+#[test]
+fn bounded_buffer_put_waits_again_when_another_took_the_slot() {
+    checker::run(async {
+        // Capacity 1, full; two puts wait. One get at 100 ms frees one
+        // slot: one put goes in then, the other must check again and wait
+        // for the get at 200 ms. Whichever goes first is not pinned.
+        let buffer = Arc::new(BoundedBuffer::new(1));
+        buffer.put(0).await;
+        let putter = |item: u32| {
+            let b = buffer.clone();
+            tokio::spawn(async move {
+                b.put(item).await;
+                checker::elapsed()
+            })
+        };
+        let (p1, p2) = (putter(1), putter(2));
+        let mut most = 0;
+        for at in [100, 200] {
+            sleep_until_ms(at).await;
+            buffer.get().await;
+            tokio::task::yield_now().await;
+            most = most.max(buffer.len());
+        }
+        let (a, b) = (p1.await.unwrap(), p2.await.unwrap());
+        let mut returned = [a, b];
+        returned.sort();
+        if most > 1 || returned != [ms(100), ms(200)] {
+            fail(format!(
+                "two puts waited on a full buffer of capacity 1; a get at 100 ms freed one slot, another at \
+                 200 ms a second. the puts returned at {} and {}, and the buffer held up to {most} items.\n\
+                 one put goes in at 100 ms, the other at 200 ms, and the buffer never holds more than 1: a \
+                 woken put must check again that there is room (a `while`, not an `if`), since another put \
+                 may have taken the slot first.\n\
+                 → look at `BoundedBuffer::put` in exercises/11-sync/src/lib.rs",
+                fmt_duration(returned[0]),
+                fmt_duration(returned[1])
+            ));
+        }
+    });
+}
+
+#[test]
 fn bounded_buffer_get_waits_while_empty() {
     checker::run(async {
         let buffer = Arc::new(BoundedBuffer::new(3));
