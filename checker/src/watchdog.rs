@@ -60,7 +60,7 @@ pub(crate) fn start(limit: Duration, detector: Arc<Detector>, channel: Arc<Chann
                 }
                 let (outcome, message) = match detector.current() {
                     Some((busy, on_cpu)) if busy >= stuck_after => {
-                        let (outcome, mut message) = stuck(busy, on_cpu);
+                        let (outcome, mut message) = stuck(busy, stuck_after, on_cpu);
                         // Which job's poll it is stuck in, if it is one's.
                         if let Some(job) = detector.polling_now() {
                             message = message.replacen(
@@ -87,14 +87,17 @@ pub(crate) fn start(limit: Duration, detector: Arc<Detector>, channel: Arc<Chann
     Watchdog { _stop: stop }
 }
 
-/// One poll has held the executor for `busy`: asleep or spinning?
-fn stuck(busy: Duration, on_cpu: Option<f64>) -> (Outcome, String) {
+/// One poll has held the executor for `busy`, past `limit`: asleep or
+/// spinning? The message names the limit, so that a grade that stopped
+/// tests sooner after a hang can be seen to have done so.
+fn stuck(busy: Duration, limit: Duration, on_cpu: Option<f64>) -> (Outcome, String) {
     let busy = fmt_real(busy);
+    let limit = limit.as_millis();
     match on_cpu {
         Some(share) if share < 0.5 => (
             Outcome::Blocking,
             format!(
-                "your code blocked the executor: one poll has held its thread for {busy} of real time, \
+                "your code blocked the executor: one poll has held its thread for {busy} of real time (the limit is {limit} ms), \
                  asleep or waiting most of it, and the test was stopped there.\n\
                  while it does, no other task runs and the virtual clock stands still.\n\
                  look for std::thread::sleep in a loop (use tokio::time::sleep(..).await), a std::sync::Mutex \
@@ -105,7 +108,7 @@ fn stuck(busy: Duration, on_cpu: Option<f64>) -> (Outcome, String) {
         _ => (
             Outcome::Hang,
             format!(
-                "stopped after {busy} of real time in one poll: your code kept the executor busy without \
+                "stopped after {busy} of real time in one poll (the limit is {limit} ms): your code kept the executor busy without \
                  waiting.\n\
                  that is an endless loop (with or without yield_now) or heavy computation on the executor.\n\
                  on the paused clock time only moves while every task waits: loop on something that awaits, \

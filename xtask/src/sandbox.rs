@@ -314,8 +314,14 @@ const BUILD_KEPT_VARS: &[&str] = &[
 
 /// Environment variables a test process keeps; everything else of the
 /// grader's (tokens, paths, the instructor's settings) stays behind.
-const KEPT_VARS: &[&str] =
-    &[protocol::CHANNEL_VAR, protocol::WALL_LIMIT_VAR, "RUST_BACKTRACE", "LANG", "LC_ALL"];
+const KEPT_VARS: &[&str] = &[
+    protocol::CHANNEL_VAR,
+    protocol::WALL_LIMIT_VAR,
+    protocol::STUCK_VAR,
+    "RUST_BACKTRACE",
+    "LANG",
+    "LC_ALL",
+];
 
 /// The trampoline: `xtask __sandbox [--probe] [--require] --room DIR
 /// [--nproc N] -- BINARY ARGS...`. Never returns.

@@ -51,19 +51,32 @@ impl Stage {
     /// A stage for grading untrusted code: like [`Stage::prepare`], but
     /// without `solutions/`, so that nothing a submission does while it
     /// builds or runs can find a reference solution in the stage.
-    pub fn prepare_for_grading(course_root: &Path, dest: &Path) -> Result<Stage> {
+    ///
+    /// The folders in `to_be_laid` (the graded exercises' `src/`, relative
+    /// to the course) are left as they are: the submission is laid there
+    /// next. Syncing the stubs into them first would give every file a new
+    /// timestamp, and cargo would rebuild every exercise of a submission
+    /// graded twice.
+    pub fn prepare_for_grading(course_root: &Path, dest: &Path, to_be_laid: &[PathBuf]) -> Result<Stage> {
         let stage = Stage { root: dest.to_path_buf(), _lock: lock(dest)? };
-        stage.restore(course_root)?;
+        stage.restore_except(course_root, to_be_laid)?;
         Ok(stage)
     }
 
     /// Syncs the stage from the course again (without `solutions/`).
     pub fn restore(&self, course_root: &Path) -> Result<()> {
+        self.restore_except(course_root, &[])
+    }
+
+    fn restore_except(&self, course_root: &Path, to_be_laid: &[PathBuf]) -> Result<()> {
         let solutions = self.root.join("solutions");
         if solutions.exists() {
             fs::remove_dir_all(&solutions).with_context(|| format!("removing {}", solutions.display()))?;
         }
-        sync(&self.root, &grading_files(course_root)?)
+        let skip = |rel: &Path| to_be_laid.iter().any(|dir| rel.starts_with(dir));
+        let mut files = grading_files(course_root)?;
+        files.retain(|rel, _| !skip(rel));
+        sync_except(&self.root, &files, &skip)
     }
 
     /// Files of the stage that no longer match the course, other than the
@@ -156,9 +169,15 @@ pub fn collect(dir: &Path, skip: &dyn Fn(&Path) -> bool) -> Result<BTreeMap<Path
 
 /// Makes `dest` hold exactly `files`: writes what differs, removes the rest.
 pub fn sync(dest: &Path, files: &BTreeMap<PathBuf, Vec<u8>>) -> Result<()> {
+    sync_except(dest, files, &|_| false)
+}
+
+/// [`sync`], leaving alone the files of `dest` for which `skip` holds.
+fn sync_except(dest: &Path, files: &BTreeMap<PathBuf, Vec<u8>>, skip: &dyn Fn(&Path) -> bool) -> Result<()> {
     fs::create_dir_all(dest).with_context(|| format!("creating {}", dest.display()))?;
-    let existing =
-        collect(dest, &|rel: &Path| rel.components().next().is_some_and(|c| c.as_os_str() == "target"))?;
+    let existing = collect(dest, &|rel: &Path| {
+        rel.components().next().is_some_and(|c| c.as_os_str() == "target") || skip(rel)
+    })?;
     for rel in existing.keys() {
         if !files.contains_key(rel) {
             fs::remove_file(dest.join(rel))
@@ -208,7 +227,7 @@ mod tests {
         write(&course.join("exercises/01-a/src/lib.rs"), "stub");
         write(&course.join("exercises/01-a/tests/a.rs"), "the tests");
         write(&course.join("solutions/a/src/lib.rs"), "the answer");
-        let stage = Stage::prepare_for_grading(&course, &dir.join("stage")).unwrap();
+        let stage = Stage::prepare_for_grading(&course, &dir.join("stage"), &[]).unwrap();
         assert!(!stage.root.join("solutions").exists());
         let manifest = fs::read_to_string(stage.root.join("Cargo.toml")).unwrap();
         assert!(!manifest.contains("solutions"), "{manifest}");
@@ -222,6 +241,40 @@ mod tests {
         assert_eq!(tampered, [PathBuf::from("exercises/01-a/tests/a.rs"), PathBuf::from("planted.rs")]);
         stage.restore(&course).unwrap();
         assert_eq!(stage.tampered(&course).unwrap(), Vec::<PathBuf>::new());
+        drop(stage);
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    /// The same submission graded twice builds nothing the second time:
+    /// its src/ is not overwritten by the stub in between.
+    #[test]
+    fn a_src_about_to_be_laid_keeps_its_timestamp() {
+        let dir = std::env::temp_dir().join(format!("awaitlings-stage-laid-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let course = dir.join("course");
+        write(&course.join("Cargo.toml"), "[workspace]\nmembers = [\"exercises/*\"]\n");
+        write(&course.join("exercises/01-a/src/lib.rs"), "stub");
+        write(&course.join("exercises/02-b/src/lib.rs"), "stub");
+        let laid = [PathBuf::from("exercises/01-a/src")];
+        let stage = Stage::prepare_for_grading(&course, &dir.join("stage"), &laid).unwrap();
+        let submission = dir.join("submission");
+        write(&submission.join("lib.rs"), "the student's");
+        write(&submission.join("extra.rs"), "more");
+        stage.lay_src(Path::new("exercises/01-a"), &submission, None).unwrap();
+        let lib = stage.root.join("exercises/01-a/src/lib.rs");
+        let before = fs::metadata(&lib).unwrap().modified().unwrap();
+        // A different submission's leftovers in another exercise are
+        // replaced by the stub, as before.
+        write(&stage.root.join("exercises/02-b/src/lib.rs"), "someone else's");
+        drop(stage);
+
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let stage = Stage::prepare_for_grading(&course, &dir.join("stage"), &laid).unwrap();
+        assert_eq!(fs::read_to_string(&lib).unwrap(), "the student's");
+        assert!(stage.root.join("exercises/01-a/src/extra.rs").exists());
+        assert_eq!(fs::read_to_string(stage.root.join("exercises/02-b/src/lib.rs")).unwrap(), "stub");
+        stage.lay_src(Path::new("exercises/01-a"), &submission, None).unwrap();
+        assert_eq!(fs::metadata(&lib).unwrap().modified().unwrap(), before, "lib.rs was rewritten");
         drop(stage);
         let _ = fs::remove_dir_all(&dir);
     }

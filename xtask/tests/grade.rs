@@ -45,7 +45,10 @@ const CASES: &[(&str, Option<&str>)] = &[
     ("10-edited", Some("0")),
     (
         "11-hogs",
-        Some("let mut hoard = Vec::new();\n    loop {\n        hoard.push(vec![1u8; 1 << 20]);\n    }"),
+        // A gibibyte at once: refused at once under the memory limit, so
+        // the verdict does not race the shorter limit that follows the
+        // spins (a hoard built a MiB at a time could be stopped as a spin).
+        Some("let mut hoard = Vec::new();\n    loop {\n        hoard.push(vec![1u8; 1 << 30]);\n    }"),
     ),
     ("12-missing", None),
     ("13-vanishes", Some(VANISH)),
@@ -160,6 +163,30 @@ fn messages(exercise: &Value) -> String {
         .join("\n")
 }
 
+/// Once a test of a grade has hung, the rest are stopped sooner, and the
+/// test process really gets the shorter limit (a sandbox that dropped the
+/// setting from its environment once left every spin at the full second).
+#[test]
+fn after_a_spin_the_next_spin_is_stopped_at_the_shorter_limit() {
+    let course = course();
+    let submission = submission();
+    let json_path = course.dir.join("out/spins.json");
+    course
+        .xtask()
+        .args(["grade", "--submission", submission.to_str().unwrap(), "--format", "json", "--output"])
+        .arg(&json_path)
+        .args(["--wall-limit", "3", "--jobs", "1", "spins"])
+        .assert()
+        .success();
+    let report: Value = serde_json::from_str(&fs::read_to_string(&json_path).unwrap()).unwrap();
+    let tests = report["exercises"][0]["tests"].as_array().unwrap();
+    let message = |i: usize| tests[i]["message"].as_str().unwrap();
+    assert_eq!(tests.len(), 2);
+    assert!(message(0).contains("in one poll (the limit is 1000 ms)"), "{}", message(0));
+    assert!(message(1).contains("in one poll (the limit is 100 ms)"), "{}", message(1));
+    assert!(message(1).contains("an earlier test of this submission hung"), "{}", message(1));
+}
+
 #[test]
 fn a_hostile_class_gets_the_right_verdicts_in_every_format() {
     let course = course();
@@ -199,6 +226,7 @@ fn a_hostile_class_gets_the_right_verdicts_in_every_format() {
     assert!(messages(by_name["hangs"]).contains("deadlock"));
     assert_eq!(kinds(by_name["spins"]), ["timed_out", "timed_out"]);
     assert!(messages(by_name["spins"]).contains("endless loop"));
+
     assert_eq!(kinds(by_name["blocks"]), ["blocking", "blocking"]);
     assert!(messages(by_name["blocks"]).contains("std::thread::sleep"));
     assert_eq!(kinds(by_name["panics"]), ["failed", "failed"]);

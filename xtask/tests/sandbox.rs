@@ -64,9 +64,12 @@ fn cases(port: u16, course: &Path) -> Vec<(&'static str, String)> {
         ),
         (
             "06-hoards",
-            "use std::io::Write;\n    let path = std::env::temp_dir().join(\"hoard.bin\");\n    \
-             let mut file = std::fs::File::create(&path).unwrap();\n    let chunk = vec![7u8; 1 << 20];\n    \
-             for _ in 0..1024 {\n        file.write_all(&chunk).unwrap();\n    }\n    panic!(\"wrote 1 GiB\")"
+            // A MiB, then a byte at 1 GiB: past the file-size limit at
+            // once, with no time spent writing for a slow disk to turn
+            // into a verdict of blocking.
+            "use std::io::{Seek, SeekFrom, Write};\n    let path = std::env::temp_dir().join(\"hoard.bin\");\n    \
+             let mut file = std::fs::File::create(&path).unwrap();\n    file.write_all(&vec![7u8; 1 << 20]).unwrap();\n    \
+             file.seek(SeekFrom::Start(1 << 30)).unwrap();\n    file.write_all(&[7u8]).unwrap();\n    panic!(\"wrote 1 GiB\")"
                 .into(),
         ),
         (

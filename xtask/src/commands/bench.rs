@@ -3,8 +3,12 @@
 //!
 //! It makes submissions from the course itself, warms the grader's stages,
 //! then times, each in a child `cargo xtask grade` as an instructor runs it:
-//! - a whole **new honest** submission (the reference solutions, each file
-//!   changed by a comment so that everything is rebuilt);
+//! - a whole **new honest** submission: each exercise's solution or one of
+//!   its alternatives, in turn, so that every submission is code the grader
+//!   has not just compiled. (Changing only a comment would let rustc's
+//!   incremental cache reuse nearly everything: a figure no student's real
+//!   submission gets.) A resubmission that changed only a comment is timed
+//!   too, for comparison;
 //! - a **spinning** one (every `todo!()` of the stubs an endless loop);
 //! - a **class** of N mixed submissions (honest, stubs, spinning, half
 //!   done, not compiling, panicking, forging its exit).
@@ -78,11 +82,15 @@ fn measure(course: &Course, args: &BenchArgs, scratch: &Path) -> Result<bool> {
     grade_class(course, &class1, &scratch.join("grades-1"))?;
 
     let mut new_honest = Vec::new();
-    for n in 2..5 {
+    for n in 1..4 {
         new_honest.push(grade(course, &honest(n)?, &scratch.join("honest.json"))?);
     }
     new_honest.sort();
     let one = new_honest[1];
+    // The last honest one again, a comment changed: what incremental
+    // compilation saves a student who resubmits nearly the same code.
+    let resubmitted =
+        grade(course, &honest_again(course, &scratch.join("honest-again"), 3)?, &scratch.join("again.json"))?;
     let spinning = grade(
         course,
         &submission(course, &scratch.join("spinning"), Kind::Spinning, 9)?,
@@ -101,6 +109,11 @@ fn measure(course: &Course, args: &BenchArgs, scratch: &Path) -> Result<bool> {
     };
     println!();
     row("a new honest submission (median of 3)", one, Duration::from_secs(5));
+    println!(
+        "    {:<38} {:>7.1} s   (the same code, a comment changed)",
+        "a resubmission",
+        resubmitted.as_secs_f64()
+    );
     row("a spinning submission", spinning, one * 2);
     row(&format!("a class of {} (mixed)", args.class_size), class_time, one * args.class_size as u32);
     println!("  (goals are for 2 CPUs, warm; this machine has {cores})");
@@ -165,6 +178,25 @@ fn submission(course: &Course, dir: &Path, kind: Kind, salt: usize) -> Result<Pa
             fs::create_dir_all(path.parent().unwrap_or(&dest))?;
             fs::write(&path, text)?;
         }
+        if let Kind::Honest = kind {
+            // The solution, or one of the alternatives, in turn.
+            let answers = crate::answers::Answers::load(&course.root.join(exercise.solution_dir()))?;
+            if let Some(alternative) =
+                answers.alternatives.get((salt % (answers.alternatives.len() + 1)).wrapping_sub(1))
+            {
+                fs::write(dest.join("lib.rs"), format!("{}\n// bench {salt}\n", alternative.text))?;
+            }
+        }
+    }
+    Ok(dir.to_path_buf())
+}
+
+/// The honest submission of `salt` again, a comment added to every file.
+fn honest_again(course: &Course, dir: &Path, salt: usize) -> Result<PathBuf> {
+    submission(course, dir, Kind::Honest, salt)?;
+    for (rel, content) in crate::stage::collect(dir, &|_| false)? {
+        let path = dir.join(rel);
+        fs::write(&path, format!("{}// again\n", String::from_utf8_lossy(&content)))?;
     }
     Ok(dir.to_path_buf())
 }

@@ -92,9 +92,11 @@ pub fn run(course: &Course, args: &GradeArgs) -> Result<bool> {
             UsageError(format!("--stage takes letters, digits and dashes, not {stage_name:?}")).into()
         );
     }
+    let to_be_laid: Vec<PathBuf> = exercises.iter().map(|e| e.src()).collect();
     let stage = Stage::prepare_for_grading(
         &course.root,
         &course.root.join("target/awaitlings/stage").join(stage_name),
+        &to_be_laid,
     )
     .context("staging a copy of the course")?;
     let compile_options = CompileOptions {
