@@ -86,3 +86,43 @@ fn a_tool_that_does_not_build_is_said_plainly() {
     assert_eq!(out.status.code(), Some(101));
     let _ = fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_first_run_builds_the_course_library_with_the_tool() {
+    let dir = room("first");
+    fs::create_dir_all(dir.join("course/checker")).unwrap();
+    fs::write(dir.join("course/checker/Cargo.toml"), "[package]\nname = \"checker\"\n").unwrap();
+    // No tool yet: the stand-in cargo makes one.
+    let tool = dir.join("bin/xtask");
+    script(
+        &dir.join("cargo"),
+        &format!(
+            "echo \"$@\" >> {log}\nprintf '#!/bin/sh\\necho \"tool got: $*\"\\n' > {tool}\nchmod +x {tool}",
+            log = dir.join("cargo.log").display(),
+            tool = tool.display()
+        ),
+    );
+    let out = launch(&dir, &["check", "hello-async"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("building the awaitlings tool and the course's libraries"), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "tool got: check hello-async\n");
+    let log = fs::read_to_string(dir.join("cargo.log")).unwrap();
+    assert_eq!(log, "build --package xtask --package checker\n");
+
+    // A course library that does not build does not keep the tool from running.
+    let _ = fs::remove_file(&tool);
+    fs::write(dir.join("cargo.log"), "").unwrap();
+    script(
+        &dir.join("cargo"),
+        &format!(
+            "echo \"$@\" >> {log}\ncase \"$*\" in *checker*) exit 101;; esac\nprintf '#!/bin/sh\\necho ran\\n' > {tool}\nchmod +x {tool}",
+            log = dir.join("cargo.log").display(),
+            tool = tool.display()
+        ),
+    );
+    let out = launch(&dir, &["list"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "ran\n", "{out:?}");
+    let log = fs::read_to_string(dir.join("cargo.log")).unwrap();
+    assert_eq!(log, "build --package xtask --package checker\nbuild --package xtask\n");
+    let _ = fs::remove_dir_all(&dir);
+}
