@@ -87,6 +87,20 @@ fn a_tool_that_does_not_build_is_said_plainly() {
     let _ = fs::remove_dir_all(&dir);
 }
 
+/// A stand-in cargo that logs its arguments, runs `first` (a shell line),
+/// then writes a tool whose body is `tool_body`.
+fn cargo_that_makes_the_tool(dir: &Path, first: &str, tool_body: &str) {
+    let tool = dir.join("bin/xtask");
+    script(
+        &dir.join("cargo"),
+        &format!(
+            "echo \"$@\" >> {log}\n{first}\nprintf '#!/bin/sh\\n%s\\n' '{tool_body}' > {tool}\nchmod +x {tool}",
+            log = dir.join("cargo.log").display(),
+            tool = tool.display()
+        ),
+    );
+}
+
 #[test]
 fn the_first_run_builds_the_course_library_with_the_tool() {
     let dir = room("first");
@@ -94,14 +108,7 @@ fn the_first_run_builds_the_course_library_with_the_tool() {
     fs::write(dir.join("course/checker/Cargo.toml"), "[package]\nname = \"checker\"\n").unwrap();
     // No tool yet: the stand-in cargo makes one.
     let tool = dir.join("bin/xtask");
-    script(
-        &dir.join("cargo"),
-        &format!(
-            "echo \"$@\" >> {log}\nprintf '#!/bin/sh\\necho \"tool got: $*\"\\n' > {tool}\nchmod +x {tool}",
-            log = dir.join("cargo.log").display(),
-            tool = tool.display()
-        ),
-    );
+    cargo_that_makes_the_tool(&dir, "", "echo \"tool got: $*\"");
     let out = launch(&dir, &["check", "hello-async"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.starts_with("building the awaitlings tool and the course's libraries"), "{stderr}");
@@ -112,14 +119,7 @@ fn the_first_run_builds_the_course_library_with_the_tool() {
     // A course library that does not build does not keep the tool from running.
     let _ = fs::remove_file(&tool);
     fs::write(dir.join("cargo.log"), "").unwrap();
-    script(
-        &dir.join("cargo"),
-        &format!(
-            "echo \"$@\" >> {log}\ncase \"$*\" in *checker*) exit 101;; esac\nprintf '#!/bin/sh\\necho ran\\n' > {tool}\nchmod +x {tool}",
-            log = dir.join("cargo.log").display(),
-            tool = tool.display()
-        ),
-    );
+    cargo_that_makes_the_tool(&dir, "case \"$*\" in *checker*) exit 101;; esac", "echo ran");
     let out = launch(&dir, &["list"]);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "ran\n", "{out:?}");
     let log = fs::read_to_string(dir.join("cargo.log")).unwrap();

@@ -181,9 +181,8 @@ fn submission(course: &Course, dir: &Path, kind: Kind, salt: usize) -> Result<Pa
         if let Kind::Honest = kind {
             // The solution, or one of the alternatives, in turn.
             let answers = crate::answers::Answers::load(&course.root.join(exercise.solution_dir()))?;
-            if let Some(alternative) =
-                answers.alternatives.get((salt % (answers.alternatives.len() + 1)).wrapping_sub(1))
-            {
+            let turn = salt % (answers.alternatives.len() + 1);
+            if let Some(alternative) = turn.checked_sub(1).and_then(|i| answers.alternatives.get(i)) {
                 fs::write(dest.join("lib.rs"), format!("{}\n// bench {salt}\n", alternative.text))?;
             }
         }
