@@ -8,6 +8,8 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, Result};
 use serde_json::Value;
 
+mod offline;
+
 /// What building a package's tests came to.
 #[derive(Debug)]
 pub enum Built {
@@ -192,17 +194,8 @@ pub fn build_many(
     let room = crate::sandbox::Room::new()?;
     if let Some(sandbox) = &options.sandbox {
         // Dependencies are fetched first, outside: the build has no network.
-        let fetched = cargo().current_dir(root).args(["fetch", "--quiet"]).stdin(Stdio::null()).output();
-        if let Ok(out) = &fetched
-            && !out.status.success()
-        {
-            anyhow::bail!(
-                "cargo fetch failed in {}: {}",
-                root.display(),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        cmd = sandbox.build_command(&cmd, root, &path_packages_outside(root), &room.0);
+        let outside = offline::prepare(root)?;
+        cmd = sandbox.build_command(&cmd, root, &outside, &room.0);
     }
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(if options.show_progress {
         Stdio::inherit()
@@ -271,40 +264,16 @@ pub fn build_many(
         } else if status.success() || !binaries.is_empty() {
             Built::Binaries(binaries, warnings, programs)
         } else {
-            // Not rustc: a broken manifest, a dependency that failed.
+            // Not rustc: a broken manifest, a dependency that failed, one
+            // missing from cargo's home since it was fetched.
+            if options.sandbox.is_some() {
+                offline::forget(root);
+            }
             let tail: Vec<&str> = stderr.lines().filter(|l| !is_progress(l)).collect();
             Built::Failed(if tail.is_empty() { format!("cargo failed ({status})") } else { tail.join("\n") })
         });
     }
     Ok(out)
-}
-
-/// Folders of path dependencies that lie outside the workspace at `root`
-/// (a course whose checker lives elsewhere): the sandboxed build must read
-/// them. Registry packages are in cargo's home, already readable.
-fn path_packages_outside(root: &Path) -> Vec<PathBuf> {
-    let Ok(out) =
-        cargo().current_dir(root).args(["metadata", "--format-version", "1"]).stdin(Stdio::null()).output()
-    else {
-        return Vec::new();
-    };
-    let Ok(metadata) = serde_json::from_slice::<Value>(&out.stdout) else { return Vec::new() };
-    let dirs: Vec<PathBuf> = metadata["packages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|p| p["source"].is_null())
-        .filter_map(|p| Path::new(p["manifest_path"].as_str()?).parent().map(Path::to_path_buf))
-        .filter(|dir| !dir.starts_with(root))
-        .collect();
-    // And the manifests above them, which such a package may inherit from
-    // (`edition.workspace = true`).
-    let manifests: Vec<PathBuf> = dirs
-        .iter()
-        .flat_map(|dir| dir.ancestors().skip(1).map(|a| a.join("Cargo.toml")))
-        .filter(|m| m.is_file())
-        .collect();
-    dirs.into_iter().chain(manifests).collect()
 }
 
 /// cargo's own progress lines, which say nothing about what went wrong.

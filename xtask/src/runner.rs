@@ -143,6 +143,10 @@ pub fn run_all(tests: &[(PathBuf, String)], options: &RunOptions) -> Result<Vec<
         for _ in 0..options.jobs.max(1) {
             let (queue, results, errors, scratch) = (&queue, &results, &errors, &scratch);
             scope.spawn(move || {
+                // The tests this thread starts share its network namespace.
+                if let Some(sandbox) = &options.sandbox {
+                    sandbox.enter_private_network();
+                }
                 loop {
                     let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
                     let Some((i, binary, name)) = next else { break };

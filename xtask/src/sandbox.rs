@@ -1,14 +1,14 @@
 //! The grading sandbox: what a student's test process may reach.
 //!
-//! `grade` runs untrusted code. Every test process it starts goes through a
-//! small trampoline, this same binary run as `xtask __sandbox`, which
-//! confines itself in a fresh single-threaded process and then `exec`s the
-//! test binary, so the confinement is inherited and cannot be undone:
+//! `grade` runs untrusted code. Every test process it starts is confined
+//! between `fork` and `exec`, before any of the test's code runs, and the
+//! confinement is inherited by whatever it starts and cannot be undone:
 //! - **files** (Landlock, Linux ≥ 5.13): read the test binary and the
 //!   system's shared libraries, read and write only a private, empty
 //!   temporary directory (the working directory, `TMPDIR` and `HOME`).
-//!   No course, no stage, no `solutions/`, no home directory, and no
-//!   `/proc` at all, so neither `/proc/self/mem`, `environ` nor `fd`;
+//!   No course, no stage, no `solutions/`, no home directory, and of
+//!   `/proc` only its own threads' statistics, so neither `/proc/self/mem`,
+//!   `environ` nor `fd`;
 //! - **network**: a new network namespace with no interface where the
 //!   kernel lets us make one, and Landlock's TCP rules (Linux ≥ 6.7): no
 //!   connect, no bind;
@@ -18,13 +18,20 @@
 //!   does not count root's), file size, open files, no core dumps;
 //! - **environment**: only what a test needs; nothing of the grader's.
 //!
-//! Doing this in a trampoline rather than between `fork` and `exec` keeps
-//! the unsafe, allocation-free `pre_exec` world small: the trampoline is an
-//! ordinary process that may allocate, open paths and report errors.
+//! The grader prepares everything beforehand (the Landlock ruleset with its
+//! paths opened, the limits), so the child, which may not allocate, only
+//! makes system calls. Each runner thread moves into a network namespace
+//! of its own once, and its tests inherit it: a namespace per test cost
+//! more than all the rest. (Until December 2026 each test went through a
+//! trampoline process that confined itself and then exec'd the test; that
+//! doubled the exec and made the sandbox cost 50 % of a warm re-grade.)
 //!
-//! What was enforced is measured once per grade by a probe (the trampoline
-//! with `--probe`, which applies everything and says what held) and goes
-//! into every report. It never claims a protection that was not there.
+//! What was enforced is measured once per grade by a probe (this binary
+//! run as `xtask __sandbox --probe`, which applies the same two halves to
+//! itself and says what held) and goes into every report. It never claims
+//! a protection that was not there: a test for which any part the probe saw
+//! hold fails is not started at all. The build, one process per grade,
+//! still goes through that trampoline.
 
 #[cfg(target_os = "linux")]
 mod linux;
@@ -123,7 +130,6 @@ impl Protection {
 /// The sandbox `grade` runs tests in.
 #[derive(Debug, Clone)]
 pub struct Sandbox {
-    mode: Mode,
     pub protection: Protection,
     nproc: Option<u64>,
     trampoline: PathBuf,
@@ -162,7 +168,7 @@ impl Sandbox {
                 protection.summary()
             )));
         }
-        Ok(Some(Sandbox { mode, protection, nproc, trampoline, programs: Vec::new() }))
+        Ok(Some(Sandbox { protection, nproc, trampoline, programs: Vec::new() }))
     }
 
     /// The same sandbox, letting a test also run `programs` (its package's
@@ -224,21 +230,33 @@ impl Sandbox {
         cmd
     }
 
-    /// `binary args` wrapped in the trampoline, to run in `room`.
+    /// `binary args`, to run in `room` (its working directory, `TMPDIR`
+    /// and `HOME`) with nothing of the grader's environment, confined
+    /// between `fork` and `exec` as the probe found this machine can.
     pub fn command(&self, binary: &Path, args: &[&str], room: &Path) -> Command {
-        let mut cmd = Command::new(&self.trampoline);
-        cmd.arg(ENTRY).arg("--room").arg(room);
-        if let Some(n) = self.nproc {
-            cmd.arg("--nproc").arg(n.to_string());
+        let mut cmd = Command::new(binary);
+        cmd.args(args).current_dir(room).env_clear();
+        for var in KEPT_VARS {
+            if let Some(value) = std::env::var_os(var) {
+                cmd.env(var, value);
+            }
         }
-        if self.mode == Mode::Require {
-            cmd.arg("--require");
-        }
-        for program in &self.programs {
-            cmd.arg("--program").arg(program);
-        }
-        cmd.arg("--").arg(binary).args(args);
+        cmd.env("TMPDIR", room).env("HOME", room).env("PATH", "/usr/bin:/bin");
+        let grant = Grant {
+            read: self.programs.iter().cloned().chain([binary.to_path_buf()]).collect(),
+            ..Grant::default()
+        };
+        platform::confine_command(&mut cmd, room, &grant, self.nproc, &self.protection);
         cmd
+    }
+
+    /// Puts the calling thread in a network namespace of its own, where
+    /// the platform allows, for the tests it will start to share: one
+    /// namespace per runner thread instead of one per test.
+    pub fn enter_private_network(&self) {
+        if self.protection.network.as_deref().is_some_and(|n| n.contains("namespace")) {
+            platform::enter_private_network();
+        }
     }
 }
 
@@ -323,11 +341,11 @@ const KEPT_VARS: &[&str] = &[
     "LC_ALL",
 ];
 
-/// The trampoline: `xtask __sandbox [--probe] [--require] --room DIR
-/// [--nproc N] -- BINARY ARGS...`. Never returns.
+/// The trampoline, for the probe and the build: `xtask __sandbox [--probe]
+/// [--build] --room DIR [--nproc N] [--read PATH].. [--write PATH]..
+/// [--cwd DIR] -- PROGRAM ARGS...`. Never returns.
 pub fn trampoline(args: &[OsString]) -> ! {
     let mut probe = false;
-    let mut require = false;
     let mut room = None;
     let mut nproc = None;
     let mut grant = Grant::default();
@@ -336,10 +354,9 @@ pub fn trampoline(args: &[OsString]) -> ! {
     while let Some(arg) = rest.next() {
         match arg.to_str() {
             Some("--probe") => probe = true,
-            Some("--require") => require = true,
             Some("--room") => room = rest.next().map(PathBuf::from),
             Some("--nproc") => nproc = rest.next().and_then(|n| n.to_str()?.parse().ok()),
-            Some("--program") | Some("--read") => grant.read.extend(rest.next().map(PathBuf::from)),
+            Some("--read") => grant.read.extend(rest.next().map(PathBuf::from)),
             Some("--write") => grant.write.extend(rest.next().map(PathBuf::from)),
             Some("--build") => grant.build = true,
             Some("--cwd") => cwd = rest.next().map(PathBuf::from),
@@ -358,10 +375,6 @@ pub fn trampoline(args: &[OsString]) -> ! {
     if probe {
         println!("{}", serde_json::to_string(&protection).unwrap_or_default());
         std::process::exit(0);
-    }
-    if require && !protection.is_full() {
-        eprintln!("the sandbox could not be fully applied: {}", protection.summary());
-        std::process::exit(EXIT_UNPROTECTED);
     }
     let binary = binary.unwrap_or_default();
     let mut cmd = Command::new(&binary);

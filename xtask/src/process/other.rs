@@ -16,3 +16,12 @@ pub(super) fn exit_of(status: ExitStatus) -> Exit {
         None => Exit::Killed,
     }
 }
+
+/// No way to be woken at the child's exit: the caller polls.
+pub(super) fn exit_signal(_child: &Child) -> Option<std::convert::Infallible> {
+    None
+}
+
+pub(super) fn wait_for(never: &std::convert::Infallible, _timeout: std::time::Duration) {
+    match *never {}
+}

@@ -70,3 +70,33 @@ pub(super) fn exit_of(status: ExitStatus) -> Exit {
         other => Signal::Other(other),
     })
 }
+
+/// Something that becomes readable when `child` exits: a pidfd (Linux ≥
+/// 5.3). None elsewhere, and the caller polls.
+#[cfg(target_os = "linux")]
+pub(super) fn exit_signal(child: &Child) -> Option<std::os::fd::OwnedFd> {
+    use rustix::process::{Pid, PidfdFlags, pidfd_open};
+    let pid = Pid::from_raw(i32::try_from(child.id()).ok()?)?;
+    pidfd_open(pid, PidfdFlags::empty()).ok()
+}
+
+/// Waits until the pidfd is readable (the child exited), or `timeout`.
+#[cfg(target_os = "linux")]
+pub(super) fn wait_for(pidfd: &std::os::fd::OwnedFd, timeout: std::time::Duration) {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    let timeout = Timespec {
+        tv_sec: timeout.as_secs().min(i64::MAX as u64) as i64,
+        tv_nsec: timeout.subsec_nanos().into(),
+    };
+    let _ = poll(&mut [PollFd::new(pidfd, PollFlags::IN)], Some(&timeout));
+}
+
+#[cfg(not(target_os = "linux"))]
+pub(super) fn exit_signal(_child: &Child) -> Option<std::convert::Infallible> {
+    None
+}
+
+#[cfg(not(target_os = "linux"))]
+pub(super) fn wait_for(never: &std::convert::Infallible, _timeout: std::time::Duration) {
+    match *never {}
+}

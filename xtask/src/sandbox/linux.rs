@@ -1,16 +1,31 @@
 //! Linux: Landlock for files, TCP and signals; a network namespace; rlimits.
+//!
+//! Confinement comes in two halves, so that a test needs no trampoline:
+//! - [`prepare`] runs in the grader. It opens the allowed paths and builds
+//!   the Landlock ruleset: allocations, and errors in words.
+//! - [`apply`] runs in the process to be confined; for a test, between
+//!   `fork` and `exec`. It makes system calls only (async-signal-safe, no
+//!   allocation) and says what held as plain data.
+//!
+//! The probe and the build (one trampoline process each per grade) run the
+//! very same two halves in one process, so what the probe reports is what
+//! every test gets.
 
+use std::cell::Cell;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
+use std::process::Command;
 
 use landlock::{
-    ABI, Access, AccessFs, AccessNet, LandlockStatus, Ruleset, RulesetAttr, RulesetCreatedAttr,
-    RulesetStatus, Scope, path_beneath_rules,
+    ABI, Access, AccessFs, AccessNet, Ruleset, RulesetAttr, RulesetCreatedAttr, Scope, path_beneath_rules,
 };
+use rustix::io::Errno;
 use rustix::process::{Resource, Rlimit, getuid, setrlimit};
 use rustix::thread::{UnshareFlags, unshare_unsafe};
 
-use super::Protection;
+use super::{Grant, Protection};
 
 /// The newest Landlock ABI whose rights we ask for; older kernels get what
 /// they have (best effort), and the probe reports it.
@@ -60,88 +75,194 @@ pub(super) fn user_tasks() -> Option<u64> {
     Some(tasks)
 }
 
-/// Confines this process (and so whatever it execs) and says what held.
-pub(super) fn confine(room: &Path, grant: &super::Grant, nproc: Option<u64>) -> Protection {
-    let mut p = Protection::default();
-    limits(&mut p, nproc, grant.build);
-    let namespace = network_namespace();
-    landlock(&mut p, room, grant, namespace);
-    p
+/// One resource limit to set.
+#[derive(Debug, Clone, Copy)]
+struct Limit {
+    resource: Resource,
+    value: u64,
+    name: &'static str,
 }
 
-fn limits(p: &mut Protection, nproc: Option<u64>, build: bool) {
-    let mut set = |resource: Resource, value: u64, name: &str| {
-        let limit = Rlimit { current: Some(value), maximum: Some(value) };
-        match setrlimit(resource, limit) {
-            Ok(()) => p.limits.push(name.to_string()),
-            Err(e) => p.not_enforced.push(format!("{name}: {e}")),
-        }
-    };
-    set(Resource::Core, 0, "core");
-    set(Resource::Fsize, FILE_SIZE, "fsize");
-    // cargo and rustc keep many files open at once: a build gets more.
-    set(Resource::Nofile, if build { OPEN_FILES_BUILD } else { OPEN_FILES }, "nofile");
-    if getuid().is_root() {
-        p.not_enforced.push(
-            "nproc: grading runs as root, and the kernel does not limit root's processes (grade as an \
-             unprivileged user)"
-                .into(),
-        );
-    } else if let Some(n) = nproc {
-        set(Resource::Nproc, n, "nproc");
-    } else {
-        p.not_enforced.push("nproc: the user's tasks could not be counted".into());
-    }
+/// The most limits [`prepare`] asks for (core, fsize, nofile, nproc).
+const LIMITS: usize = 4;
+
+/// Everything [`apply`] needs, made ahead of time.
+#[derive(Debug)]
+pub(super) struct Prepared {
+    /// The Landlock ruleset, all rules in but one: `/proc/self/task` names
+    /// a different directory in every process, so the confined process adds
+    /// it itself. None where the kernel has no Landlock.
+    ruleset: Option<OwnedFd>,
+    /// Why there is no ruleset, when making it failed.
+    ruleset_error: Option<String>,
+    limits: [Option<Limit>; LIMITS],
+    /// A test reads its own threads' `schedstat` (the blocking detector).
+    own_threads: bool,
+    /// Make a network namespace (false: this thread is in one already, and
+    /// the process inherits it).
+    namespace: bool,
+    /// Root: the kernel does not limit root's processes.
+    root: bool,
 }
 
-/// A new network namespace: no interface but a loopback that is down.
-/// Root may make one; another user needs a user namespace along with it.
-fn network_namespace() -> bool {
-    let unshare = |flags| {
-        // SAFETY: NEWNET and NEWUSER change what this process sees of the
-        // network and of user ids; neither shares or unshares memory or
-        // descriptors (the flags rustix marks unsafe for), and this process
-        // has one thread.
-        unsafe { unshare_unsafe(flags) }.is_ok()
-    };
-    unshare(UnshareFlags::NEWNET) || unshare(UnshareFlags::NEWUSER | UnshareFlags::NEWNET)
+/// What held when [`apply`] ran, as plain data.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Held {
+    /// Per limit of [`Prepared::limits`]: None if set, else the error.
+    limits: [Option<Errno>; LIMITS],
+    namespace: bool,
+    /// The ruleset was enforced; else the error (None: there was none).
+    landlock: Option<Result<(), Errno>>,
 }
 
-fn landlock(p: &mut Protection, room: &Path, grant: &super::Grant, namespace: bool) {
+/// Builds what confining a process to `room` and `grant` takes. `namespace`
+/// false: the process will inherit a private network from this thread.
+pub(super) fn prepare(room: &Path, grant: &Grant, nproc: Option<u64>, namespace: bool) -> Prepared {
+    let root = getuid().is_root();
+    let limit = |resource, value, name| Some(Limit { resource, value, name });
+    let limits = [
+        limit(Resource::Core, 0, "core"),
+        limit(Resource::Fsize, FILE_SIZE, "fsize"),
+        // cargo and rustc keep many files open at once: a build gets more.
+        limit(Resource::Nofile, if grant.build { OPEN_FILES_BUILD } else { OPEN_FILES }, "nofile"),
+        nproc.filter(|_| !root).and_then(|n| limit(Resource::Nproc, n, "nproc")),
+    ];
     let read = AccessFs::from_read(ABI_WANTED);
     let all = AccessFs::from_all(ABI_WANTED);
-    let status = Ruleset::default()
+    let ruleset = Ruleset::default()
         .handle_access(all)
         .and_then(|r| r.handle_access(AccessNet::from_all(ABI_WANTED)))
         .and_then(|r| r.scope(Scope::from_all(ABI_WANTED)))
         .and_then(|r| r.create())
         .and_then(|r| r.add_rules(path_beneath_rules(SYSTEM_READ, read)))
         .and_then(|r| r.add_rules(path_beneath_rules(&grant.read, read)))
-        // A test's own threads, read only: the blocking detector reads each
-        // one's run-queue wait there (`schedstat`), without which a loaded
-        // machine looks like blocking code. `/proc/self/mem`, `environ` and
-        // `fd` stay denied; their copies under `task/` are readable, but no
-        // secret is in the environment, and the result channel is a file
-        // outside every allowed path: opening it anew is denied.
-        .and_then(|r| {
-            let tests_own = if grant.build { None } else { Some(Path::new("/proc/self/task")) };
-            r.add_rules(path_beneath_rules(tests_own, AccessFs::ReadFile | AccessFs::ReadDir))
-        })
         .and_then(|r| r.add_rules(path_beneath_rules(&grant.write, all)))
-        .and_then(|r| r.add_rules(path_beneath_rules([room, Path::new("/dev/null")], all)))
-        .and_then(|r| r.restrict_self());
+        .and_then(|r| r.add_rules(path_beneath_rules([room, Path::new("/dev/null")], all)));
+    let (ruleset, ruleset_error) = match ruleset {
+        Ok(created) => (Option::<OwnedFd>::from(created), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    Prepared { ruleset, ruleset_error, limits, own_threads: !grant.build, namespace, root }
+}
+
+/// `struct landlock_path_beneath_attr` of `<linux/landlock.h>`.
+#[repr(C, packed)]
+struct PathBeneath {
+    allowed_access: u64,
+    parent_fd: i32,
+}
+
+/// `LANDLOCK_RULE_PATH_BENEATH`.
+const RULE_PATH_BENEATH: libc::c_long = 1;
+/// `LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR`.
+const READ_FILE_AND_DIR: u64 = (1 << 2) | (1 << 3);
+/// `LANDLOCK_CREATE_RULESET_VERSION`.
+const CREATE_RULESET_VERSION: libc::c_long = 1;
+
+fn errno() -> Errno {
+    Errno::from_io_error(&std::io::Error::last_os_error()).unwrap_or(Errno::INVAL)
+}
+
+/// Confines the calling process (and so whatever it execs). System calls
+/// only: this runs between `fork` and `exec`.
+pub(super) fn apply(prepared: &Prepared) -> Held {
+    let mut held = Held::default();
+    for (slot, limit) in held.limits.iter_mut().zip(&prepared.limits) {
+        if let Some(Limit { resource, value, .. }) = *limit {
+            let limit = Rlimit { current: Some(value), maximum: Some(value) };
+            *slot = setrlimit(resource, limit).err();
+        }
+    }
+    // Root may make a network namespace; another user needs a user
+    // namespace along with it. SAFETY: NEWNET and NEWUSER change what this
+    // process sees of the network and of user ids; neither shares or
+    // unshares memory or descriptors (the flags rustix marks unsafe for),
+    // and this process has one thread.
+    held.namespace = prepared.namespace
+        && unsafe {
+            unshare_unsafe(UnshareFlags::NEWNET).is_ok()
+                || unshare_unsafe(UnshareFlags::NEWUSER | UnshareFlags::NEWNET).is_ok()
+        };
+    if let Some(ruleset) = &prepared.ruleset {
+        held.landlock = Some(restrict(ruleset.as_raw_fd(), prepared.own_threads));
+    }
+    held
+}
+
+/// Adds this process's own `/proc/self/task` (read only: the blocking
+/// detector reads each thread's run-queue wait there, without which a
+/// loaded machine looks like blocking code), then enforces the ruleset.
+/// `/proc/self/mem`, `environ` and `fd` stay denied; their copies under
+/// `task/` are readable, but no secret is in the environment, and the
+/// result channel is a file outside every allowed path: opening it anew is
+/// denied.
+fn restrict(ruleset: i32, own_threads: bool) -> Result<(), Errno> {
+    // SAFETY: plain system calls on descriptors this process owns, with a
+    // struct laid out as the kernel's; nothing allocates.
+    unsafe {
+        if own_threads {
+            let dir = libc::open(c"/proc/self/task".as_ptr(), libc::O_PATH | libc::O_CLOEXEC);
+            if dir < 0 {
+                return Err(errno());
+            }
+            let rule = PathBeneath { allowed_access: READ_FILE_AND_DIR, parent_fd: dir };
+            let added = libc::syscall(libc::SYS_landlock_add_rule, ruleset, RULE_PATH_BENEATH, &rule, 0);
+            let added = if added < 0 { Err(errno()) } else { Ok(()) };
+            libc::close(dir);
+            added?;
+        }
+        if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0
+            || libc::syscall(libc::SYS_landlock_restrict_self, ruleset, 0) < 0
+        {
+            return Err(errno());
+        }
+    }
+    Ok(())
+}
+
+/// The Landlock ABI this kernel speaks, if any.
+fn landlock_abi() -> Option<i64> {
+    // SAFETY: the version query takes no attribute and creates nothing.
+    let abi = unsafe {
+        libc::syscall(libc::SYS_landlock_create_ruleset, std::ptr::null::<u8>(), 0, CREATE_RULESET_VERSION)
+    };
+    (abi > 0).then_some(abi)
+}
+
+/// Confines this process (the probe, a build) and says what held.
+pub(super) fn confine(room: &Path, grant: &Grant, nproc: Option<u64>) -> Protection {
+    let prepared = prepare(room, grant, nproc, true);
+    let held = apply(&prepared);
+    describe(&prepared, &held)
+}
+
+/// What held, in a report's words. It never claims what was not there.
+fn describe(prepared: &Prepared, held: &Held) -> Protection {
+    let mut p = Protection::default();
+    for (limit, error) in prepared.limits.iter().zip(held.limits) {
+        match (limit, error) {
+            (Some(limit), None) => p.limits.push(limit.name.to_string()),
+            (Some(limit), Some(e)) => {
+                p.not_enforced.push(format!("{}: {}", limit.name, std::io::Error::from(e)))
+            }
+            (None, _) => {}
+        }
+    }
+    if prepared.root {
+        p.not_enforced.push(
+            "nproc: grading runs as root, and the kernel does not limit root's processes (grade as an \
+             unprivileged user)"
+                .into(),
+        );
+    } else if prepared.limits[LIMITS - 1].is_none() {
+        p.not_enforced.push("nproc: the user's tasks could not be counted".into());
+    }
     let mut net = Vec::new();
-    if namespace {
+    if held.namespace {
         net.push("namespace");
     }
-    match status {
-        Ok(status) if status.ruleset != RulesetStatus::NotEnforced => {
-            let abi = match status.landlock {
-                LandlockStatus::Available { effective_abi, kernel_abi } => {
-                    kernel_abi.unwrap_or(effective_abi as i32)
-                }
-                _ => 0,
-            };
+    match (held.landlock, landlock_abi()) {
+        (Some(Ok(())), Some(abi)) => {
             p.filesystem = Some(format!("landlock ABI {abi}"));
             if abi >= 4 {
                 net.push("landlock");
@@ -155,17 +276,82 @@ fn landlock(p: &mut Protection, room: &Path, grant: &super::Grant, namespace: bo
                 ));
             }
         }
-        Ok(_) => p.not_enforced.push(
-            "files: this kernel has no Landlock (Linux 5.13 or later, with landlock in its LSM list), so a \
-             test can read and write whatever the grader's user can"
-                .into(),
-        ),
-        Err(e) => p.not_enforced.push(format!("files: Landlock could not be applied ({e})")),
+        (Some(Err(e)), _) => {
+            p.not_enforced.push(format!("files: Landlock could not be applied ({})", std::io::Error::from(e)))
+        }
+        _ => p.not_enforced.push(match &prepared.ruleset_error {
+            Some(e) => format!("files: Landlock could not be applied ({e})"),
+            None => {
+                "files: this kernel has no Landlock (Linux 5.13 or later, with landlock in its LSM list), so \
+                     a test can read and write whatever the grader's user can"
+                    .into()
+            }
+        }),
     }
     if net.is_empty() {
         p.not_enforced
             .push("network: neither a network namespace nor Landlock's TCP rules were available".into());
     } else {
         p.network = Some(net.join(", "));
+    }
+    p
+}
+
+thread_local! {
+    /// This thread has a network namespace of its own (see
+    /// [`enter_private_network`]).
+    static PRIVATE_NETWORK: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Moves the calling thread (only it: namespaces belong to threads) into a
+/// new network namespace, so that the processes it starts inherit one
+/// instead of each making its own, which costs more than the rest of the
+/// sandbox together. Only root may do this in a threaded process; for
+/// anyone else each test still makes its own.
+pub(super) fn enter_private_network() {
+    if PRIVATE_NETWORK.get() || !getuid().is_root() {
+        return;
+    }
+    // SAFETY: NEWNET shares or unshares no memory and no descriptors; it
+    // changes only which network this thread, and what it starts, sees.
+    if unsafe { unshare_unsafe(UnshareFlags::NEWNET) }.is_ok() {
+        PRIVATE_NETWORK.set(true);
+    }
+}
+
+/// Confines the process `cmd` will start, between `fork` and `exec`, as
+/// the probe found this machine can: if any part the probe saw hold fails
+/// for this process, it does not start (the spawn fails), so no test ever
+/// runs with less than the report says.
+pub(super) fn confine_command(
+    cmd: &mut Command,
+    room: &Path,
+    grant: &Grant,
+    nproc: Option<u64>,
+    promised: &Protection,
+) {
+    let inherited_network = PRIVATE_NETWORK.get();
+    let prepared = prepare(room, grant, nproc, !inherited_network);
+    let want_landlock = promised.filesystem.is_some();
+    let want_namespace =
+        !inherited_network && promised.network.as_deref().is_some_and(|n| n.contains("namespace"));
+    let want_limits = prepared.limits.map(|l| l.is_some_and(|l| promised.limits.iter().any(|n| n == l.name)));
+    // SAFETY: `apply` makes system calls only (see its comment), and the
+    // checks below compare plain data.
+    unsafe {
+        cmd.pre_exec(move || {
+            let held = apply(&prepared);
+            if let Some(e) = held.limits.iter().zip(want_limits).find_map(|(e, want)| e.filter(|_| want)) {
+                return Err(e.into());
+            }
+            if want_namespace && !held.namespace {
+                return Err(Errno::PERM.into());
+            }
+            match held.landlock {
+                Some(Err(e)) if want_landlock => Err(e.into()),
+                None if want_landlock => Err(Errno::NOSYS.into()),
+                _ => Ok(()),
+            }
+        });
     }
 }
