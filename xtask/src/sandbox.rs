@@ -235,12 +235,8 @@ impl Sandbox {
     /// between `fork` and `exec` as the probe found this machine can.
     pub fn command(&self, binary: &Path, args: &[&str], room: &Path) -> Command {
         let mut cmd = Command::new(binary);
-        cmd.args(args).current_dir(room).env_clear();
-        for var in KEPT_VARS {
-            if let Some(value) = std::env::var_os(var) {
-                cmd.env(var, value);
-            }
-        }
+        cmd.args(args).current_dir(room);
+        keep_only(&mut cmd, KEPT_VARS);
         cmd.env("TMPDIR", room).env("HOME", room).env("PATH", "/usr/bin:/bin");
         let grant = Grant {
             read: self.programs.iter().cloned().chain([binary.to_path_buf()]).collect(),
@@ -365,32 +361,36 @@ pub fn trampoline(args: &[OsString]) -> ! {
         }
     }
     let Some(room) = room else { refuse("no --room given") };
-    let command: Vec<&OsString> = rest.collect();
-    let binary = command.first().map(PathBuf::from);
-    if !probe && binary.is_none() {
-        refuse("no test binary given");
-    }
-    grant.read.extend(binary.iter().cloned());
-    let protection = platform::confine(&room, &grant, nproc);
     if probe {
+        // Confined as a test is (see `Sandbox::command`), to say what held.
+        let protection = platform::confine(&room, &grant, nproc);
         println!("{}", serde_json::to_string(&protection).unwrap_or_default());
         std::process::exit(0);
     }
-    let binary = binary.unwrap_or_default();
-    let mut cmd = Command::new(&binary);
-    cmd.args(&command[1..]).current_dir(cwd.as_ref().unwrap_or(&room)).env_clear();
-    for var in if grant.build { BUILD_KEPT_VARS } else { KEPT_VARS } {
+    // Otherwise a build: tests are confined without a trampoline.
+    let command: Vec<&OsString> = rest.collect();
+    let (Some(program), true) = (command.first().map(PathBuf::from), grant.build) else {
+        refuse("it probes (--probe) or builds (--build -- PROGRAM ARGS...), nothing else");
+    };
+    grant.read.push(program.clone());
+    platform::confine(&room, &grant, nproc);
+    let mut cmd = Command::new(&program);
+    cmd.args(&command[1..]).current_dir(cwd.as_ref().unwrap_or(&room));
+    keep_only(&mut cmd, BUILD_KEPT_VARS);
+    cmd.env("TMPDIR", &room);
+    let err = exec(cmd);
+    eprintln!("the sandbox could not start {}: {err}", program.display());
+    std::process::exit(EXIT_UNPROTECTED);
+}
+
+/// Clears `cmd`'s environment but for `vars`, as this process has them.
+fn keep_only(cmd: &mut Command, vars: &[&str]) {
+    cmd.env_clear();
+    for var in vars {
         if let Some(value) = std::env::var_os(var) {
             cmd.env(var, value);
         }
     }
-    cmd.env("TMPDIR", &room);
-    if !grant.build {
-        cmd.env("HOME", &room).env("PATH", "/usr/bin:/bin");
-    }
-    let err = exec(cmd);
-    eprintln!("the sandbox could not start {}: {err}", binary.display());
-    std::process::exit(EXIT_UNPROTECTED);
 }
 
 fn refuse(why: &str) -> ! {
