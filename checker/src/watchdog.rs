@@ -36,7 +36,10 @@ fn stuck_limit() -> Duration {
         .map_or(STUCK, |ms: u64| Duration::from_millis(ms).clamp(STUCK_AT_LEAST, STUCK))
 }
 
-/// How often the watchdog looks.
+/// How often the watchdog looks, at most: and ten times in the stuck
+/// limit, so that a test is stopped within a tenth of that limit of it. A
+/// spinning submission's tests each run to the limit (100 ms once one of
+/// them hung), so a coarse tick would add a quarter to each.
 const TICK: Duration = Duration::from_millis(50);
 
 /// Stops the watchdog when dropped (the test ended in time).
@@ -49,7 +52,7 @@ pub(crate) fn start(limit: Duration, detector: Arc<Detector>, channel: Arc<Chann
     let (stop, stopped) = mpsc::channel::<()>();
     let started = Instant::now();
     let stuck_after = stuck_limit();
-    let tick = TICK.min(stuck_after / 4);
+    let tick = TICK.min(stuck_after / 10);
     std::thread::Builder::new()
         .name("awaitlings-watchdog".into())
         .spawn(move || {
