@@ -69,7 +69,16 @@ impl Tests {
             }
             _ => run_options,
         };
-        let runs = runner::run_all(&self.tests, run_options)?;
+        // A grade runs in rounds (see runner/rounds.rs): a hang makes it
+        // impatient from the next round on, and a task whose first tests
+        // hung is not run further. Elsewhere every test gets its full due.
+        let runs = if run_options.impatience.is_some() || run_options.stop_early {
+            let tasks: Vec<Option<usize>> =
+                self.tests.iter().map(|(_, name)| exercise.task_of(name).map(|(i, _)| i)).collect();
+            runner::run_in_rounds(&self.tests, &tasks, run_options)?
+        } else {
+            runner::run_all(&self.tests, run_options)?
+        };
         let mut result =
             ExerciseResult::from_runs(exercise, runs, self.missing.clone(), run_options.wall_limit);
         result.warnings = self.warnings.clone();

@@ -32,6 +32,8 @@ pub enum Verdict {
     OutOfMemory,
     /// The exercise did not compile.
     CompileError,
+    /// Not run: the first tests of its task hung (`grade` only).
+    NotRun,
 }
 
 impl Verdict {
@@ -202,6 +204,17 @@ fn judge(exercise: &Exercise, run: TestRun, wall_limit: Duration) -> TestResult 
         Ended::Unreported { exit: exit @ Exit::Signal(_) } => {
             (Verdict::Crashed, format!("the test process {}.", describe_exit(*exit, secs)))
         }
+        Ended::NotRun { probes } => (
+            Verdict::NotRun,
+            format!(
+                "not run: the first {} tests of task `{}` ({}) hung, so its other tests were not run: they would \
+                 most likely hang as well, and each would hold up the grade. Fix the hang and grade again: they \
+                 will all run.",
+                probes.len(),
+                exercise.task_of(&run.name).map_or("?", |(_, t)| t.name.as_str()),
+                probes.join(", ")
+            ),
+        ),
         Ended::Unreported { exit } => (
             if run.output.contains("stack overflow") { Verdict::Crashed } else { Verdict::ExitedEarly },
             format!("the test process {} before the test finished.", describe_exit(*exit, secs)),

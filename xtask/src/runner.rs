@@ -23,6 +23,10 @@ use protocol::{Outcome, Record, WALL_LIMIT_VAR};
 use crate::process::{self, Exit, Finished};
 use crate::sandbox::{Room, Sandbox};
 
+mod rounds;
+
+pub use rounds::{PROBES, run_in_rounds};
+
 /// Limits for every test process.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -37,10 +41,14 @@ pub struct RunOptions {
     /// The sandbox every test process starts in (`grade`), or none
     /// (`check`, `verify`: the user's own code).
     pub sandbox: Option<Sandbox>,
-    /// Shared by every test of one grade: once one hung, the rest get less
-    /// time (see [`Impatience`]). None where verdicts must not depend on
-    /// the order tests ran in (`check`, `verify`).
+    /// Shared by every test of one grade: once one hung, the rounds after
+    /// it get less time (see [`Impatience`]). None where every test must
+    /// get the full limits (`check`, `verify`).
     pub impatience: Option<Arc<Impatience>>,
+    /// Do not run the rest of a task whose first tests hung (see
+    /// [`run_in_rounds`]): `grade`, unless `--no-fail-fast`. Never for
+    /// `check` and `verify`, whose verdicts must all be there.
+    pub stop_early: bool,
 }
 
 /// A submission whose code spins or deadlocks would make every test wait
@@ -49,8 +57,19 @@ pub struct RunOptions {
 /// [`IMPATIENT_STUCK_MS`] in one poll (100 ms is already blocking, so no
 /// honest test comes near it) or [`IMPATIENT_WALL`] in all (honest tests
 /// take milliseconds). Those that fail say so in their message.
+///
+/// "After" is counted in rounds ([`run_in_rounds`]), not in real time: a
+/// hang makes the grader impatient from the next round on, never in the
+/// middle of one. Which limit a test gets then depends only on how the
+/// tests of earlier rounds ended, not on which of two tests running side
+/// by side happened to hang first, so the same submission is graded the
+/// same with any `--jobs`, alone or in a class.
 #[derive(Debug, Default)]
 pub struct Impatience {
+    /// A test has hung (in this round or an earlier one).
+    hung: std::sync::atomic::AtomicBool,
+    /// A test of an earlier round hung: tests starting now are stopped
+    /// sooner.
     tripped: std::sync::atomic::AtomicBool,
 }
 
@@ -64,8 +83,15 @@ impl Impatience {
         self.tripped.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    fn trip(&self) {
-        self.tripped.store(true, std::sync::atomic::Ordering::Relaxed);
+    fn hang_seen(&self) {
+        self.hung.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// A new round begins: the hangs of the rounds before it count now.
+    fn next_round(&self) {
+        if self.hung.load(std::sync::atomic::Ordering::Relaxed) {
+            self.tripped.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 }
 
@@ -78,6 +104,7 @@ impl Default for RunOptions {
             memory_limit: Some(4 << 30),
             sandbox: None,
             impatience: None,
+            stop_early: false,
         }
     }
 }
@@ -89,6 +116,8 @@ pub enum Ended {
     Reported { outcome: Outcome, message: String, exit: Exit },
     /// No record: the process ended some other way.
     Unreported { exit: Exit },
+    /// Not started: the first tests of its task (`probes`) all hung.
+    NotRun { probes: Vec<String> },
 }
 
 /// One test, run.
@@ -108,6 +137,36 @@ pub struct TestRun {
     pub timeline: String,
     /// It ran with the shorter limits that follow a hung test.
     pub impatient: bool,
+}
+
+impl TestRun {
+    /// It hung: the checker's watchdog stopped it (an endless loop, or one
+    /// poll asleep past the limit), or the runner killed it at the wall.
+    pub fn hung(&self) -> bool {
+        match &self.ending {
+            Ended::Reported { outcome, exit, .. } => {
+                *outcome == Outcome::Hang || matches!(exit, Exit::Killed | Exit::Code(protocol::EXIT_HUNG))
+            }
+            Ended::Unreported { exit } => matches!(exit, Exit::Killed | Exit::Code(protocol::EXIT_HUNG)),
+            Ended::NotRun { .. } => false,
+        }
+    }
+
+    /// A test that was not started, because the first tests of its task
+    /// all hung.
+    fn not_run(name: &str, probes: Vec<String>) -> Self {
+        TestRun {
+            name: name.to_string(),
+            ending: Ended::NotRun { probes },
+            virtual_ms: None,
+            wall: Duration::ZERO,
+            output: String::new(),
+            truncated: false,
+            out_of_memory: false,
+            timeline: String::new(),
+            impatient: false,
+        }
+    }
 }
 
 /// The tests in a libtest binary, from `--list --format terse`, or why it
@@ -266,13 +325,6 @@ fn run_one(binary: &Path, name: &str, index: usize, scratch: &Path, options: &Ru
         Some(r) => (Ended::Reported { outcome: r.outcome, message: r.message, exit }, r.timeline),
         None => (Ended::Unreported { exit }, String::new()),
     };
-    let hung = match &ending {
-        Ended::Reported { outcome, .. } => *outcome == Outcome::Hang,
-        Ended::Unreported { exit } => matches!(exit, Exit::Killed | Exit::Code(protocol::EXIT_HUNG)),
-    };
-    if hung && let Some(impatience) = &options.impatience {
-        impatience.trip();
-    }
     let mut output = out;
     if !err.is_empty() {
         if !output.is_empty() && !output.ends_with('\n') {
@@ -280,7 +332,7 @@ fn run_one(binary: &Path, name: &str, index: usize, scratch: &Path, options: &Ru
         }
         output.push_str(&err);
     }
-    Ok(TestRun {
+    let run = TestRun {
         name: name.to_string(),
         ending,
         virtual_ms,
@@ -290,5 +342,11 @@ fn run_one(binary: &Path, name: &str, index: usize, scratch: &Path, options: &Ru
         out_of_memory,
         timeline,
         impatient,
-    })
+    };
+    if run.hung()
+        && let Some(impatience) = &options.impatience
+    {
+        impatience.hang_seen();
+    }
+    Ok(run)
 }

@@ -322,3 +322,119 @@ fn a_hostile_class_gets_the_right_verdicts_in_every_format() {
 }
 
 use predicates::prelude::PredicateBooleanExt;
+
+/// A course of two exercises, each with a task of four tests (`answer_0`
+/// to `answer_3` call `answer(0)` to `answer(3)`) and a task of one.
+fn four_test_course() -> Fixture {
+    let dir = scratch("fail-fast-course");
+    write(
+        &dir.join("Cargo.toml"),
+        r#"[workspace]
+resolver = "3"
+members = ["exercises/*"]
+
+[workspace.dependencies]
+checker = { path = "@CHECKER@" }
+tokio = { version = "1.47", features = ["rt", "time", "sync", "macros", "test-util"] }
+"#,
+    );
+    for (ex, name) in [("01-first", "first"), ("02-second", "second")] {
+        let root = dir.join("exercises").join(ex);
+        write(
+            &root.join("Cargo.toml"),
+            &format!(
+                "[package]\nname = \"{name}\"\nedition = \"2024\"\nversion = \"0.1.0\"\n\n[lib]\ntest = false\ndoctest = false\n\n\
+                 [dependencies]\ntokio = {{ workspace = true }}\n\n[dev-dependencies]\nchecker = {{ workspace = true }}\n\n\
+                 [lints.rust]\nunsafe_code = \"forbid\"\n"
+            ),
+        );
+        write(
+            &root.join("exercise.toml"),
+            "title = \"answer\"\nidiom = \"asyncio.sleep\"\n\n[[tasks]]\nname = \"answer\"\nsummary = \"n\"\n\
+             hints = [\"a\", \"b\", \"c\"]\n\n[[tasks]]\nname = \"other\"\nsummary = \"7\"\nhints = [\"a\", \"b\", \"c\"]\n",
+        );
+        write(
+            &root.join("src/lib.rs"),
+            "pub async fn answer(_n: u32) -> u32 {\n    todo!(\"task 1 (answer)\")\n}\n\n\
+             pub async fn other() -> u32 {\n    todo!(\"task 2 (other)\")\n}\n",
+        );
+        let mut tests = String::new();
+        for n in 0..4 {
+            tests.push_str(&format!(
+                "#[test]\nfn answer_{n}() {{\n    checker::run(async {{ checker::check_eq({name}::answer({n}).await, {n}, \"answer\") }});\n}}\n\n"
+            ));
+        }
+        tests.push_str(&format!(
+            "#[test]\nfn other_is_7() {{\n    checker::run(async {{ checker::check_eq({name}::other().await, 7, \"other\") }});\n}}\n"
+        ));
+        write(&root.join("tests").join(format!("{name}.rs")), &tests);
+    }
+    Fixture::wire(dir)
+}
+
+/// `answer` spins for the first two inputs in exercise 01 and for the
+/// first only in 02; `other` is right in both.
+fn spins_on_some_inputs() -> std::path::PathBuf {
+    let dir = scratch("fail-fast-submission");
+    for (ex, spins_below) in [("01-first", 2), ("02-second", 1)] {
+        write(
+            &dir.join("exercises").join(ex).join("src/lib.rs"),
+            &format!(
+                "pub async fn answer(n: u32) -> u32 {{\n    while n < {spins_below} {{\n        std::hint::spin_loop();\n    }}\n    n\n}}\n\n\
+                 pub async fn other() -> u32 {{\n    7\n}}\n"
+            ),
+        );
+    }
+    dir
+}
+
+/// A task whose first two tests hung is not run further, and says so; one
+/// hang is not enough; the other task runs; `--no-fail-fast` runs it all;
+/// and the verdicts are the same one test at a time or two at once.
+#[test]
+fn a_task_whose_first_two_tests_hung_is_not_run_further() {
+    use predicates::prelude::PredicateBooleanExt;
+    let course = four_test_course();
+    let submission = spins_on_some_inputs();
+    let grade = |extra: &[&str], label: &str| -> Value {
+        let path = course.dir.join(format!("out/{label}.json"));
+        course
+            .xtask()
+            .args(["grade", "--submission", submission.to_str().unwrap(), "--format", "json", "--output"])
+            .arg(&path)
+            .args(["--wall-limit", "3"])
+            .args(extra)
+            .assert()
+            .success();
+        serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap()
+    };
+
+    let one_at_a_time = grade(&["--jobs", "1"], "jobs1");
+    let first = &one_at_a_time["exercises"][0];
+    assert_eq!(kinds(first), ["timed_out", "timed_out", "not_run", "not_run", "passed"]);
+    let not_run = first["tests"][2]["message"].as_str().unwrap();
+    assert!(not_run.contains("the first 2 tests of task `answer` (answer_0, answer_1) hung"), "{not_run}");
+    assert_eq!(kinds(&one_at_a_time["exercises"][1]), ["timed_out", "passed", "passed", "passed", "passed"]);
+    assert_eq!(one_at_a_time["score"], 5.0);
+    let notes = one_at_a_time["notes"].to_string();
+    assert!(
+        notes.contains("01 first: the first 2 tests of task `answer` hung, so its other 2 were not run"),
+        "{notes}"
+    );
+
+    let two_at_once = grade(&["--jobs", "2"], "jobs2");
+    for e in 0..2 {
+        assert_eq!(kinds(&two_at_once["exercises"][e]), kinds(&one_at_a_time["exercises"][e]));
+    }
+
+    let all = grade(&["--no-fail-fast"], "all");
+    assert_eq!(kinds(&all["exercises"][0]), ["timed_out", "timed_out", "passed", "passed", "passed"]);
+    assert_eq!(all["score"], 7.0);
+
+    course
+        .xtask()
+        .args(["grade", "--submission", submission.to_str().unwrap(), "--wall-limit", "3", "first"])
+        .assert()
+        .success()
+        .stdout(contains("✘ answer 2").and(contains("not run: the first 2 tests of task `answer`")));
+}

@@ -55,6 +55,9 @@ pub struct GradeArgs {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// Run every test, even the rest of a task whose first two tests hung (slower on a submission that hangs).
+    #[arg(long)]
+    pub no_fail_fast: bool,
     /// The sandbox tests run in: `auto` applies what the platform can and
     /// says what it could not, `require` refuses to grade without all of it,
     /// `off` is for debugging the grader.
@@ -109,6 +112,7 @@ pub fn run(course: &Course, args: &GradeArgs) -> Result<bool> {
     run_options.sandbox = Sandbox::prepare(args.sandbox)?;
     let compile_options = CompileOptions { sandbox: run_options.sandbox.clone(), ..compile_options };
     run_options.impatience = Some(Default::default());
+    run_options.stop_early = !args.no_fail_fast;
     let protection = run_options.sandbox.as_ref().map_or_else(Protection::off, |s| s.protection.clone());
 
     // Every exercise's src/ first, then one cargo run builds them all.
@@ -156,6 +160,7 @@ pub fn run(course: &Course, args: &GradeArgs) -> Result<bool> {
             let prefix = format!("{}/", stage.root.display());
             *errors = errors.replace(&prefix, "");
         }
+        notes.extend(given_up_tasks(&result));
         graded.push(GradedExercise { result, submitted });
     }
 
@@ -228,6 +233,34 @@ pub fn run(course: &Course, args: &GradeArgs) -> Result<bool> {
         return Ok(false);
     }
     Ok(true)
+}
+
+/// A note for each task whose first tests hung, so that the rest of it was
+/// not run: the instructor sees at once why those tests have no verdict.
+fn given_up_tasks(result: &crate::model::ExerciseResult) -> Vec<String> {
+    let mut notes: Vec<String> = Vec::new();
+    let mut tasks: Vec<&str> = Vec::new();
+    for t in result.tests.iter().filter(|t| t.kind == crate::model::Verdict::NotRun) {
+        let task = t.task.as_deref().unwrap_or_default();
+        if !tasks.contains(&task) {
+            tasks.push(task);
+        }
+    }
+    for task in tasks {
+        let not_run = result
+            .tests
+            .iter()
+            .filter(|t| t.kind == crate::model::Verdict::NotRun && t.task.as_deref() == Some(task))
+            .count();
+        notes.push(format!(
+            "{:02} {}: the first {} tests of task `{task}` hung, so its other {not_run} were not run \
+             (--no-fail-fast runs them)",
+            result.number,
+            result.name,
+            crate::runner::PROBES,
+        ));
+    }
+    notes
 }
 
 /// A submission made of the reference solutions, for `grade --solutions`.

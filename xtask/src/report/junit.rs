@@ -37,6 +37,7 @@ pub fn render(report: &GradeReport) -> String {
                 | Verdict::Crashed
                 | Verdict::ExitedEarly
                 | Verdict::OutOfMemory
+                | Verdict::NotRun
         )
     };
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");

@@ -260,6 +260,9 @@ fn grade_one(args: &GradeArgs, student: &Student, reports: &Path, slot: usize, t
             format!("{:?}", args.format).to_lowercase().replace("githubclassroom", "github-classroom");
         cmd.arg("--format").arg(format).arg("--output").arg(other).arg("--also-json").arg(&partial);
     }
+    if args.no_fail_fast {
+        cmd.arg("--no-fail-fast");
+    }
     for flag in args.limits.as_flags() {
         if !flag.starts_with("--jobs") {
             cmd.args(flag.split(' '));
