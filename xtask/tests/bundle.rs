@@ -56,7 +56,7 @@ fn the_bundle_grades_a_submission_into_results_json() {
     let zip_path = out.join("autograder.zip");
     course
         .xtask()
-        .args(["gradescope-bundle", "--wall-limit", "2", "--output"])
+        .args(["gradescope-bundle", "--wall-limit", "2", "--no-fail-fast", "--output"])
         .arg(&zip_path)
         .assert()
         .success()
@@ -74,7 +74,7 @@ fn the_bundle_grades_a_submission_into_results_json() {
     );
     assert!(entries.iter().all(|(n, _)| !n.contains("/target/") && !n.starts_with("course/xtask/tests")));
     let run = fs::read_to_string(root.join("source/run_autograder")).unwrap();
-    assert!(run.contains("--wall-limit 2"), "the limits given are baked in");
+    assert!(run.contains("--wall-limit 2 --no-fail-fast"), "the limits given are baked in");
 
     // setup.sh removes the solutions after its self-test, and the course
     // then loads without them: do as it does, then grade.

@@ -33,10 +33,17 @@ pub struct BundleArgs {
     /// Limits baked into every grading the bundle runs.
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// Grade every test, even the rest of a task whose first two tests hung.
+    #[arg(long)]
+    pub no_fail_fast: bool,
 }
 
 pub fn run(course: &Course, args: &BundleArgs) -> Result<bool> {
-    let grade_args = args.limits.as_flags().join(" ");
+    let mut flags = args.limits.as_flags();
+    if args.no_fail_fast {
+        flags.push("--no-fail-fast".into());
+    }
+    let grade_args = flags.join(" ");
 
     let mut entries = vec![
         Entry {

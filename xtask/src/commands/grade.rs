@@ -2,10 +2,12 @@
 //!
 //! Only `exercises/*/src/**` is taken from the submission and laid over a
 //! staged copy of the course (the instructor's own tests, Cargo.toml and
-//! checker); nothing in the submission directory is written. Each exercise
-//! is built on its own, each test runs in its own process under a wall-clock
-//! and a memory limit, and a pass counts only through the checker's nonce
-//! channel. A results file is written whatever happens to the submission.
+//! checker); nothing in the submission directory is written. One cargo run
+//! builds every exercise, a compile error confined to its own; each test
+//! runs in its own process under a wall-clock and a memory limit, in rounds
+//! (see `runner/rounds.rs`), and a pass counts only through the checker's
+//! nonce channel. A results file is written whatever happens to the
+//! submission.
 
 mod class;
 
