@@ -207,12 +207,12 @@ fn judge(exercise: &Exercise, run: TestRun, wall_limit: Duration) -> TestResult 
         Ended::NotRun { probes } => (
             Verdict::NotRun,
             format!(
-                "not run: the first {} tests of task `{}` ({}) hung, so its other tests were not run: they would \
-                 most likely hang as well, and each would hold up the grade. Fix the hang and grade again: they \
-                 will all run.",
+                "not run: the first {} tests of task `{}` hung, so its other tests were not run.\n\
+                 {} hung; the others would most likely hang as well, each holding up the grade.\n\
+                 fix the hang and grade again: they will all run.",
                 probes.len(),
                 exercise.task_of(&run.name).map_or("?", |(_, t)| t.name.as_str()),
-                probes.join(", ")
+                probes.join(" and ")
             ),
         ),
         Ended::Unreported { exit } => (
