@@ -19,7 +19,7 @@ use serde_json::Value;
 #[path = "support/fixture.rs"]
 mod support;
 
-use support::{Fixture, scratch, write};
+use support::{COURSE_MANIFEST, Fixture, exercise_manifest, scratch, write};
 
 /// (directory, answer's body in the submission; None: not submitted).
 const CASES: &[(&str, Option<&str>)] = &[
@@ -67,27 +67,12 @@ fn package(dir: &str) -> &str {
 /// The course: one workspace, a copy of the same exercise per case.
 fn course() -> Fixture {
     let dir = scratch("grading-course");
-    write(
-        &dir.join("Cargo.toml"),
-        r#"[workspace]
-resolver = "3"
-members = ["exercises/*"]
-
-[workspace.dependencies]
-checker = { path = "@CHECKER@" }
-tokio = { version = "1.47", features = ["rt", "time", "sync", "macros", "test-util"] }
-"#,
-    );
+    write(&dir.join("Cargo.toml"), COURSE_MANIFEST);
     for (ex, _) in CASES {
         let name = package(ex);
         let root = dir.join("exercises").join(ex);
-        write(
-            &root.join("Cargo.toml"),
-            &format!(
-                "[package]\nname = \"{name}\"\nedition = \"2024\"\nversion = \"0.1.0\"\n\n[lib]\ntest = false\ndoctest = false\n\n\
-                 [dependencies]\ntokio = {{ workspace = true }}\n\n[dev-dependencies]\nchecker = {{ workspace = true }}\n"
-            ),
-        );
+        // `unsafe` allowed: 13-vanishes needs it.
+        write(&root.join("Cargo.toml"), &exercise_manifest(name, true));
         write(
             &root.join("exercise.toml"),
             "title = \"answer\"\nidiom = \"asyncio.sleep\"\n\n[[tasks]]\nname = \"answer\"\nsummary = \"42, after a second\"\n\
@@ -327,27 +312,10 @@ use predicates::prelude::PredicateBooleanExt;
 /// to `answer_3` call `answer(0)` to `answer(3)`) and a task of one.
 fn four_test_course() -> Fixture {
     let dir = scratch("fail-fast-course");
-    write(
-        &dir.join("Cargo.toml"),
-        r#"[workspace]
-resolver = "3"
-members = ["exercises/*"]
-
-[workspace.dependencies]
-checker = { path = "@CHECKER@" }
-tokio = { version = "1.47", features = ["rt", "time", "sync", "macros", "test-util"] }
-"#,
-    );
+    write(&dir.join("Cargo.toml"), COURSE_MANIFEST);
     for (ex, name) in [("01-first", "first"), ("02-second", "second")] {
         let root = dir.join("exercises").join(ex);
-        write(
-            &root.join("Cargo.toml"),
-            &format!(
-                "[package]\nname = \"{name}\"\nedition = \"2024\"\nversion = \"0.1.0\"\n\n[lib]\ntest = false\ndoctest = false\n\n\
-                 [dependencies]\ntokio = {{ workspace = true }}\n\n[dev-dependencies]\nchecker = {{ workspace = true }}\n\n\
-                 [lints.rust]\nunsafe_code = \"forbid\"\n"
-            ),
-        );
+        write(&root.join("Cargo.toml"), &exercise_manifest(name, false));
         write(
             &root.join("exercise.toml"),
             "title = \"answer\"\nidiom = \"asyncio.sleep\"\n\n[[tasks]]\nname = \"answer\"\nsummary = \"n\"\n\

@@ -20,7 +20,7 @@ use serde_json::Value;
 #[path = "support/fixture.rs"]
 mod support;
 
-use support::{Fixture, scratch, write};
+use support::{COURSE_MANIFEST, Fixture, exercise_manifest, scratch, write};
 
 const SECRET: &str = "TOP-SECRET-REFERENCE-SOLUTION-7f3a";
 /// In the grader's environment: a student's code must not see it, at run
@@ -106,24 +106,13 @@ fn package(dir: &str) -> &str {
 /// with a secret beside them, as solutions are in a real course.
 fn course(port: u16) -> Fixture {
     let dir = scratch("sandbox-course");
-    write(
-        &dir.join("Cargo.toml"),
-        "[workspace]\nresolver = \"3\"\nmembers = [\"exercises/*\"]\n\n[workspace.dependencies]\n\
-         checker = { path = \"@CHECKER@\" }\ntokio = { version = \"1.47\", features = [\"rt\", \"time\", \"sync\", \"macros\", \"test-util\"] }\n",
-    );
+    write(&dir.join("Cargo.toml"), COURSE_MANIFEST);
     write(&dir.join("SECRET.txt"), SECRET);
     write(&dir.join("solutions/secret/src/lib.rs"), &format!("// {SECRET}\n"));
     for (ex, _) in cases(port, &dir) {
         let name = package(ex);
         let root = dir.join("exercises").join(ex);
-        write(
-            &root.join("Cargo.toml"),
-            &format!(
-                "[package]\nname = \"{name}\"\nedition = \"2024\"\nversion = \"0.1.0\"\n\n[lib]\ntest = false\ndoctest = false\n\n\
-                 [dependencies]\ntokio = {{ workspace = true }}\n\n[dev-dependencies]\nchecker = {{ workspace = true }}\n\n\
-                 [lints.rust]\nunsafe_code = \"forbid\"\n"
-            ),
-        );
+        write(&root.join("Cargo.toml"), &exercise_manifest(name, false));
         write(
             &root.join("exercise.toml"),
             "title = \"answer\"\nidiom = \"asyncio.sleep\"\n\n[[tasks]]\nname = \"answer\"\nsummary = \"42, after a second\"\n\

@@ -79,6 +79,23 @@ impl Drop for Fixture {
     }
 }
 
+/// The manifest of a generated course: every exercise, the real checker
+/// (wired in by [`Fixture::wire`]) and tokio.
+pub const COURSE_MANIFEST: &str = "[workspace]\nresolver = \"3\"\nmembers = [\"exercises/*\"]\n\n\
+                                   [workspace.dependencies]\nchecker = { path = \"@CHECKER@\" }\n\
+                                   tokio = { version = \"1.47\", features = [\"rt\", \"time\", \"sync\", \"macros\", \"test-util\"] }\n";
+
+/// An exercise's manifest in a generated course: a library tested by
+/// integration tests, with `unsafe_code = "forbid"` unless `unsafe_allowed`
+/// (a case that needs `unsafe`, or that checks the warning about it).
+pub fn exercise_manifest(name: &str, unsafe_allowed: bool) -> String {
+    let lints = if unsafe_allowed { "" } else { "\n[lints.rust]\nunsafe_code = \"forbid\"\n" };
+    format!(
+        "[package]\nname = \"{name}\"\nedition = \"2024\"\nversion = \"0.1.0\"\n\n[lib]\ntest = false\ndoctest = false\n\n\
+         [dependencies]\ntokio = {{ workspace = true }}\n\n[dev-dependencies]\nchecker = {{ workspace = true }}\n{lints}"
+    )
+}
+
 pub fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();
     for entry in fs::read_dir(from).unwrap() {
