@@ -143,13 +143,12 @@ impl TestRun {
     /// It hung: the checker's watchdog stopped it (an endless loop, or one
     /// poll asleep past the limit), or the runner killed it at the wall.
     pub fn hung(&self) -> bool {
-        match &self.ending {
-            Ended::Reported { outcome, exit, .. } => {
-                *outcome == Outcome::Hang || matches!(exit, Exit::Killed | Exit::Code(protocol::EXIT_HUNG))
-            }
-            Ended::Unreported { exit } => matches!(exit, Exit::Killed | Exit::Code(protocol::EXIT_HUNG)),
-            Ended::NotRun { .. } => false,
-        }
+        let exit = match &self.ending {
+            Ended::Reported { outcome: Outcome::Hang, .. } => return true,
+            Ended::Reported { exit, .. } | Ended::Unreported { exit } => exit,
+            Ended::NotRun { .. } => return false,
+        };
+        matches!(exit, Exit::Killed | Exit::Code(protocol::EXIT_HUNG))
     }
 
     /// A test that was not started, because the first tests of its task

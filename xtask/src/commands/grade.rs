@@ -240,29 +240,27 @@ pub fn run(course: &Course, args: &GradeArgs) -> Result<bool> {
 /// A note for each task whose first tests hung, so that the rest of it was
 /// not run: the instructor sees at once why those tests have no verdict.
 fn given_up_tasks(result: &crate::model::ExerciseResult) -> Vec<String> {
-    let mut notes: Vec<String> = Vec::new();
-    let mut tasks: Vec<&str> = Vec::new();
+    // (task, tests not run), in the order the tasks come.
+    let mut tasks: Vec<(&str, usize)> = Vec::new();
     for t in result.tests.iter().filter(|t| t.kind == crate::model::Verdict::NotRun) {
         let task = t.task.as_deref().unwrap_or_default();
-        if !tasks.contains(&task) {
-            tasks.push(task);
+        match tasks.iter_mut().find(|(name, _)| *name == task) {
+            Some((_, count)) => *count += 1,
+            None => tasks.push((task, 1)),
         }
     }
-    for task in tasks {
-        let not_run = result
-            .tests
-            .iter()
-            .filter(|t| t.kind == crate::model::Verdict::NotRun && t.task.as_deref() == Some(task))
-            .count();
-        notes.push(format!(
-            "{:02} {}: the first {} tests of task `{task}` hung, so its other {not_run} were not run \
-             (--no-fail-fast runs them)",
-            result.number,
-            result.name,
-            crate::runner::PROBES,
-        ));
-    }
-    notes
+    tasks
+        .into_iter()
+        .map(|(task, not_run)| {
+            format!(
+                "{:02} {}: the first {} tests of task `{task}` hung, so its other {not_run} were not run \
+                 (--no-fail-fast runs them)",
+                result.number,
+                result.name,
+                crate::runner::PROBES,
+            )
+        })
+        .collect()
 }
 
 /// A submission made of the reference solutions, for `grade --solutions`.
