@@ -121,6 +121,17 @@ impl Stage {
         }
         sync(&self.root.join(exercise_dir).join("src"), &files)
     }
+
+    /// [`Stage::lay_src`] without the paths (relative to `src_dir`) for
+    /// which `skip` holds: what the grader does not take from a submission.
+    pub fn lay_src_except(
+        &self,
+        exercise_dir: &Path,
+        src_dir: &Path,
+        skip: &dyn Fn(&Path) -> bool,
+    ) -> Result<()> {
+        sync(&self.root.join(exercise_dir).join("src"), &collect(src_dir, skip)?)
+    }
 }
 
 /// What a grading stage holds: the course without `solutions/`, and a

@@ -4,7 +4,10 @@
 //! Submissions arrive in every shape: the course root, the course inside a
 //! folder named after the repository (a zip of a GitHub repo), or just the
 //! `exercises/` folder. We look for `exercises/` at the top and one or two
-//! levels down, and take nothing from a submission but `exercises/*/src/`.
+//! levels down, and take nothing from a submission but `exercises/*/src/`,
+//! and never follow a symbolic link in it: the grader reads a submission as
+//! its own user, so a link to the course's `solutions/` or to a classmate's
+//! folder would hand the student someone else's work.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -12,7 +15,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::course::Exercise;
-use crate::stage;
 
 /// What a submission may put in one exercise's `src/`, at most.
 pub const MAX_SRC_BYTES: u64 = 4 * 1024 * 1024;
@@ -26,12 +28,61 @@ pub struct Submission {
 /// What the submission has for one exercise.
 #[derive(Debug)]
 pub enum Provided {
-    /// Its `src/` directory.
-    Src(PathBuf),
+    /// Its `src/` (`shown` as the submission names it,
+    /// `exercises/01-gather/src`), and what in it the grader leaves out.
+    Src { dir: PathBuf, shown: PathBuf, left_out: Vec<LeftOut> },
     /// Nothing: the exercise is graded on its stub.
     Missing,
     /// A `src/` too large to take.
     TooLarge(u64),
+    /// A `src/` without a `lib.rs`, named as the submission has it: the
+    /// library, which the tests use, starts there. Taken, it would break
+    /// the whole workspace's build, not just this exercise's.
+    NoLib(PathBuf),
+    /// The exercise's folder, its `src/` or its `src/lib.rs` is a symbolic
+    /// link, named here as the submission has it. The grader reads a
+    /// submission as its own user, outside any sandbox: a link could bring
+    /// in the course's solutions or a classmate's work. It is never
+    /// followed; the exercise is graded on its stub.
+    Linked(PathBuf),
+}
+
+/// A path in a submitted `src/` that the grader does not take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeftOut {
+    /// Relative to `src/`: `lib.rs`, `bin`.
+    pub rel: PathBuf,
+    pub why: &'static str,
+}
+
+impl LeftOut {
+    /// A symbolic link: for the same reason as [`Provided::Linked`].
+    const LINK: &str = "a symbolic link";
+    /// Neither a file nor a folder: a FIFO would block the grader reading it.
+    const SPECIAL: &str = "not a regular file";
+    /// `src/main.rs` or `src/bin/`, which the course does not have: cargo
+    /// would make programs of them, which the tests do not use, and a
+    /// program named as cargo forbids (`src/bin/deps.rs`) would stop the
+    /// whole workspace from loading.
+    const PROGRAM: &str = "a program; the tests use only the library";
+}
+
+/// What is at a path, without following a symbolic link there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    Absent,
+    Dir,
+    Link,
+    Other,
+}
+
+fn entry(path: &Path) -> Entry {
+    match fs::symlink_metadata(path) {
+        Err(_) => Entry::Absent,
+        Ok(m) if m.file_type().is_symlink() => Entry::Link,
+        Ok(m) if m.is_dir() => Entry::Dir,
+        Ok(_) => Entry::Other,
+    }
 }
 
 impl Submission {
@@ -43,30 +94,78 @@ impl Submission {
 
     /// The submission's `src/` for `exercise`: by directory (`01-gather`),
     /// else by name under any number (`3-gather` after a renumbering).
-    pub fn provided(&self, exercise: &Exercise) -> Provided {
+    /// Nothing on the way is a symbolic link the grader followed. `stub`
+    /// is the course's own `src/` for it: the programs it has are taken.
+    pub fn provided(&self, exercise: &Exercise, stub: &Path) -> Provided {
         let Some(dir) = &self.exercises else { return Provided::Missing };
-        let exact = dir.join(exercise.dir.file_name().unwrap_or_default()).join("src");
-        let src = if exact.is_dir() {
-            Some(exact)
+        let exact = dir.join(exercise.dir.file_name().unwrap_or_default());
+        let mut renumbered: Vec<PathBuf> = fs::read_dir(dir)
+            .ok()
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name().and_then(|n| n.to_str()).and_then(|n| n.split_once('-')).is_some_and(
+                    |(number, name)| number.bytes().all(|b| b.is_ascii_digit()) && name == exercise.name,
+                )
+            })
+            .collect();
+        renumbered.sort();
+        // The first folder that brings a `src/`, or is (or has) a link in its place.
+        let found = std::iter::once(exact).chain(renumbered).find(|folder| {
+            entry(folder) == Entry::Link || matches!(entry(&folder.join("src")), Entry::Dir | Entry::Link)
+        });
+        let Some(folder) = found else { return Provided::Missing };
+        let shown = Path::new("exercises").join(folder.file_name().unwrap_or_default()).join("src");
+        let src = folder.join("src");
+        for (path, shown) in [(&folder, shown.parent().unwrap_or(&shown)), (&src, &shown)] {
+            if entry(path) == Entry::Link {
+                return Provided::Linked(shown.to_path_buf());
+            }
+        }
+        match fs::symlink_metadata(src.join("lib.rs")) {
+            Ok(m) if m.file_type().is_symlink() => return Provided::Linked(shown.join("lib.rs")),
+            Ok(m) if m.is_file() => {}
+            _ => return Provided::NoLib(shown),
+        }
+        let (size, left_out) = survey(&src, stub);
+        if size > MAX_SRC_BYTES {
+            Provided::TooLarge(size)
         } else {
-            fs::read_dir(dir)
-                .ok()
-                .into_iter()
-                .flatten()
-                .flatten()
-                .map(|e| e.path())
-                .find(|p| {
-                    p.file_name().and_then(|n| n.to_str()).and_then(|n| n.split_once('-')).is_some_and(
-                        |(number, name)| number.bytes().all(|b| b.is_ascii_digit()) && name == exercise.name,
-                    ) && p.join("src").is_dir()
-                })
-                .map(|p| p.join("src"))
-        };
-        let Some(src) = src else { return Provided::Missing };
-        let size =
-            stage::collect(&src, &|_| false).map(|f| f.values().map(|c| c.len() as u64).sum()).unwrap_or(0);
-        if size > MAX_SRC_BYTES { Provided::TooLarge(size) } else { Provided::Src(src) }
+            Provided::Src { dir: src, shown, left_out }
+        }
     }
+}
+
+/// The total size of the regular files under `src`, from their metadata
+/// (a huge file is not read to be refused), and what the grader leaves out
+/// (see [`LeftOut`]). Links are not followed.
+fn survey(src: &Path, stub: &Path) -> (u64, Vec<LeftOut>) {
+    let mut size = 0;
+    let mut left_out = Vec::new();
+    let mut pending = vec![PathBuf::new()];
+    while let Some(rel) = pending.pop() {
+        let Ok(entries) = fs::read_dir(src.join(&rel)) else { continue };
+        for e in entries.flatten() {
+            let rel = rel.join(e.file_name());
+            let Ok(kind) = e.file_type() else { continue };
+            let program =
+                (rel == Path::new("main.rs") || rel == Path::new("bin")) && !stub.join(&rel).exists();
+            if program {
+                left_out.push(LeftOut { rel, why: LeftOut::PROGRAM });
+            } else if kind.is_dir() {
+                pending.push(rel);
+            } else if kind.is_file() {
+                size += e.metadata().map(|m| m.len()).unwrap_or(0);
+            } else {
+                let why = if kind.is_symlink() { LeftOut::LINK } else { LeftOut::SPECIAL };
+                left_out.push(LeftOut { rel, why });
+            }
+        }
+    }
+    left_out.sort_by(|a, b| a.rel.cmp(&b.rel));
+    (size, left_out)
 }
 
 /// `exercises/` at `root` or up to `depth` levels below (not following links).
@@ -99,4 +198,39 @@ fn has_exercise_dirs(dir: &Path) -> bool {
             .and_then(|n| n.split_once('-'))
             .is_some_and(|(n, _)| n.bytes().all(|b| b.is_ascii_digit()))
     })
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// A FIFO would block the grader reading it; a link is not followed;
+    /// a program is left out unless the course has one there; the size
+    /// counts only what is taken.
+    #[test]
+    fn the_survey_leaves_out_what_the_grader_must_not_read() {
+        let dir = std::env::temp_dir().join(format!("awaitlings-survey-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let (src, stub) = (dir.join("src"), dir.join("stub"));
+        fs::create_dir_all(src.join("bin")).unwrap();
+        fs::create_dir_all(src.join("net")).unwrap();
+        fs::create_dir_all(stub.join("bin")).unwrap();
+        fs::write(src.join("lib.rs"), "pub mod net;").unwrap();
+        fs::write(src.join("net/mod.rs"), "").unwrap();
+        fs::write(src.join("main.rs"), "fn main() {}").unwrap();
+        fs::write(src.join("bin/demo.rs"), "fn main() {}").unwrap();
+        std::os::unix::fs::symlink("/etc/hostname", src.join("net/secret.rs")).unwrap();
+        let made = std::process::Command::new("mkfifo").arg(src.join("pipe")).status();
+        let (size, left_out) = survey(&src, &stub);
+        assert_eq!(size, "pub mod net;".len() as u64 + "fn main() {}".len() as u64, "lib.rs and bin/demo.rs");
+        let mut expected = vec![
+            LeftOut { rel: "main.rs".into(), why: LeftOut::PROGRAM },
+            LeftOut { rel: "net/secret.rs".into(), why: LeftOut::LINK },
+        ];
+        if made.is_ok_and(|s| s.success()) {
+            expected.push(LeftOut { rel: "pipe".into(), why: LeftOut::SPECIAL });
+        }
+        assert_eq!(left_out, expected);
+        let _ = fs::remove_dir_all(&dir);
+    }
 }

@@ -407,3 +407,72 @@ fn a_task_whose_first_two_tests_hung_is_not_run_further() {
         .success()
         .stdout(contains("✘ answer 2").and(contains("not run: the first 2 tests of task `answer`")));
 }
+
+/// A submission is read by the grader as its own user, outside any
+/// sandbox: a symbolic link in it must not bring in someone else's work
+/// (here a classmate's correct answer, standing in for the course's
+/// `solutions/`), and nothing in a `src/` may stop the other exercises
+/// from building (no `lib.rs`; `src/bin/deps.rs`, a program name cargo
+/// refuses, which once failed every exercise of the submission).
+#[cfg(unix)]
+#[test]
+fn links_and_what_would_break_the_build_are_not_taken() {
+    use std::os::unix::fs::symlink;
+    let course = course();
+    let classmate = scratch("grading-classmate");
+    let right = "#[allow(unused_imports)]\nuse std::time::Duration;\n\npub async fn answer() -> u32 {\n    \
+                 tokio::time::sleep(Duration::from_secs(1)).await;\n    42\n}\n";
+    write(&classmate.join("src/lib.rs"), right);
+    let before = snapshot(&classmate);
+
+    let dir = scratch("grading-links");
+    let exercises = dir.join("exercises");
+    fs::create_dir_all(exercises.join("02-hangs")).unwrap();
+    fs::create_dir_all(exercises.join("03-spins/src")).unwrap();
+    symlink(&classmate, exercises.join("01-honest")).unwrap();
+    symlink(classmate.join("src"), exercises.join("02-hangs/src")).unwrap();
+    symlink(classmate.join("src/lib.rs"), exercises.join("03-spins/src/lib.rs")).unwrap();
+    write(&exercises.join("04-blocks/src/main.rs"), "fn main() {}\n");
+    // Right, with what is not taken beside it.
+    write(&exercises.join("05-panics/src/lib.rs"), right);
+    write(&exercises.join("05-panics/src/main.rs"), "fn main() {}\n");
+    write(&exercises.join("05-panics/src/bin/deps.rs"), "fn main() {}\n");
+    symlink(classmate.join("src/lib.rs"), exercises.join("05-panics/src/notes.rs")).unwrap();
+
+    let json_path = course.dir.join("out/links.json");
+    course
+        .xtask()
+        .args(["grade", "--submission", dir.to_str().unwrap(), "--format", "json", "--output"])
+        .arg(&json_path)
+        .args(["honest", "hangs", "spins", "blocks", "panics"])
+        .assert()
+        .success();
+    let report: Value = serde_json::from_str(&fs::read_to_string(&json_path).unwrap()).unwrap();
+    let exercise =
+        |name: &str| report["exercises"].as_array().unwrap().iter().find(|e| e["name"] == name).unwrap();
+    for name in ["honest", "hangs", "spins", "blocks"] {
+        assert_eq!(exercise(name)["score"], 0.0, "{name}");
+        assert_eq!(kinds(exercise(name)), ["not_implemented", "not_implemented"], "{name}");
+        assert_eq!(exercise(name)["submitted"], false, "{name}");
+    }
+    assert_eq!(exercise("panics")["score"], 3.0, "the exercise beside the bad ones still builds");
+    assert_eq!(report["score"], 3.0);
+    let notes: Vec<&str> = report["notes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+    let link = "is a symbolic link, which the grader does not follow (submit the files themselves); graded on the stub";
+    for expected in [
+        format!("01 honest: exercises/01-honest {link}"),
+        format!("02 hangs: exercises/02-hangs/src {link}"),
+        format!("03 spins: exercises/03-spins/src/lib.rs {link}"),
+        "04 blocks: exercises/04-blocks/src has no lib.rs, where the library the tests use starts; graded on the stub"
+            .to_string(),
+        "05 panics: not taken from the submission: exercises/05-panics/src/bin (a program; the tests use only the \
+         library), exercises/05-panics/src/main.rs (a program; the tests use only the library), \
+         exercises/05-panics/src/notes.rs (a symbolic link)"
+            .to_string(),
+    ] {
+        assert!(notes.contains(&expected.as_str()), "no note {expected:?} in {notes:#?}");
+    }
+    assert_eq!(before, snapshot(&classmate), "grading wrote into the linked folder");
+    let _ = fs::remove_dir_all(&dir);
+    let _ = fs::remove_dir_all(&classmate);
+}

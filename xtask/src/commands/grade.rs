@@ -121,29 +121,51 @@ pub fn run(course: &Course, args: &GradeArgs) -> Result<bool> {
     let mut laid = Vec::new();
     for exercise in &exercises {
         let stub = course.root.join(exercise.src());
-        let (src, submitted) = match submission.provided(exercise) {
-            Provided::Src(src) => (src, true),
-            Provided::Missing => {
-                if submission.exercises.is_some() {
+        let on_the_stub = |notes: &mut Vec<String>, why: String| {
+            notes.push(format!("{:02} {}: {why}; graded on the stub", exercise.number, exercise.name));
+            (stub.clone(), Vec::new(), false)
+        };
+        let (src, left_out, submitted) = match submission.provided(exercise, &stub) {
+            Provided::Src { dir, shown, left_out } => {
+                if !left_out.is_empty() {
+                    let paths: Vec<String> = left_out
+                        .iter()
+                        .map(|l| format!("{} ({})", shown.join(&l.rel).display(), l.why))
+                        .collect();
                     notes.push(format!(
-                        "{:02} {}: not in the submission; graded on the stub",
-                        exercise.number, exercise.name
+                        "{:02} {}: not taken from the submission: {}",
+                        exercise.number,
+                        exercise.name,
+                        paths.join(", ")
                     ));
                 }
-                (stub.clone(), false)
+                (dir, left_out, true)
             }
-            Provided::TooLarge(bytes) => {
-                notes.push(format!(
-                    "{:02} {}: src/ holds {} KiB, over the {} KiB limit; graded on the stub",
-                    exercise.number,
-                    exercise.name,
+            Provided::Missing if submission.exercises.is_some() => {
+                on_the_stub(&mut notes, "not in the submission".to_string())
+            }
+            Provided::Missing => (stub.clone(), Vec::new(), false),
+            Provided::TooLarge(bytes) => on_the_stub(
+                &mut notes,
+                format!(
+                    "src/ holds {} KiB, over the {} KiB limit",
                     bytes / 1024,
                     crate::submission::MAX_SRC_BYTES / 1024
-                ));
-                (stub.clone(), false)
-            }
+                ),
+            ),
+            Provided::NoLib(shown) => on_the_stub(
+                &mut notes,
+                format!("{} has no lib.rs, where the library the tests use starts", shown.display()),
+            ),
+            Provided::Linked(link) => on_the_stub(
+                &mut notes,
+                format!(
+                    "{} is a symbolic link, which the grader does not follow (submit the files themselves)",
+                    link.display()
+                ),
+            ),
         };
-        stage.lay_src(&exercise.dir, &src, None)?;
+        stage.lay_src_except(&exercise.dir, &src, &|rel| left_out.iter().any(|l| rel.starts_with(&l.rel)))?;
         laid.push(submitted);
     }
     let packages: Vec<(String, PathBuf)> =
