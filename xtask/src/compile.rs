@@ -256,8 +256,8 @@ pub fn build_many(
     let status = child.wait().context("waiting for cargo")?;
     let stderr = stderr.and_then(|h| h.join().ok()).unwrap_or_default();
     let mut out = Vec::with_capacity(packages.len());
-    for (((binaries, errors), warnings), programs) in
-        binaries.into_iter().zip(errors).zip(warnings).zip(programs)
+    for ((((binaries, errors), warnings), programs), (package, _)) in
+        binaries.into_iter().zip(errors).zip(warnings).zip(programs).zip(packages)
     {
         out.push(if !errors.is_empty() {
             Built::Failed(errors.join("\n"))
@@ -269,11 +269,52 @@ pub fn build_many(
             if options.sandbox.is_some() {
                 offline::forget(root);
             }
-            let tail: Vec<&str> = stderr.lines().filter(|l| !is_progress(l)).collect();
-            Built::Failed(if tail.is_empty() { format!("cargo failed ({status})") } else { tail.join("\n") })
+            Built::Failed(cargo_failure(&stderr, package).unwrap_or_else(|| {
+                let tail: Vec<&str> = stderr.lines().filter(|l| !is_progress(l)).collect();
+                if tail.is_empty() { format!("cargo failed ({status})") } else { tail.join("\n") }
+            }))
         });
     }
     Ok(out)
+}
+
+/// What cargo said of `package` alone, when its compiler failed without
+/// an error of its own (it was killed): the block that starts "error: could
+/// not compile `package`", with the compiler's command line (a screenful of
+/// flags) cut out, and what the signal most likely means.
+fn cargo_failure(stderr: &str, package: &str) -> Option<String> {
+    let lines: Vec<&str> = stderr.lines().collect();
+    let start = lines.iter().position(|l| l.starts_with(&format!("error: could not compile `{package}`")))?;
+    let mut block = vec![lines[start].to_string()];
+    for line in &lines[start + 1..] {
+        if line.starts_with("error:") || line.starts_with("warning:") || is_progress(line) {
+            break;
+        }
+        const QUOTED: &str = "didn't exit successfully: `";
+        block.push(match (line.find(QUOTED), line.rfind("` (")) {
+            (Some(a), Some(b)) if b > a + QUOTED.len() => {
+                let command = &line[a + QUOTED.len()..b];
+                let program = command.split_whitespace().next().unwrap_or("rustc");
+                let program = Path::new(program).file_name().map_or(program.into(), |n| n.to_string_lossy());
+                format!("{}{program}`{}", &line[..a + QUOTED.len()], &line[b + 1..])
+            }
+            _ => line.to_string(),
+        });
+    }
+    while block.last().is_some_and(|l| l.trim().is_empty()) {
+        block.pop();
+    }
+    let text = block.join("\n");
+    let why = if text.contains("SIGKILL") || text.contains("SIGXCPU") {
+        "\nthe compiler was stopped: it ran past its limit of CPU time. Does your code make the compiler work \
+         without end: a constant computed by an endless loop, a macro that expands forever?"
+    } else if text.contains("SIGABRT") || text.contains("SIGSEGV") {
+        "\nthe compiler crashed, most likely out of its memory: does your code make it build something huge \
+         (include_bytes! of a device, an enormous constant, a macro that expands without end)?"
+    } else {
+        ""
+    };
+    Some(format!("{text}{why}"))
 }
 
 /// cargo's own progress lines, which say nothing about what went wrong.
@@ -282,4 +323,35 @@ fn is_progress(line: &str) -> bool {
     ["Compiling", "Blocking", "Finished", "Executable", "Downloaded", "Downloading", "Updating", "Locking"]
         .iter()
         .any(|word| line.starts_with(word))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// cargo's stderr when two exercises failed in one run: one with a
+    /// rustc error, one whose compiler the CPU limit killed (as measured).
+    const TWO_FAILED: &str = "   Compiling gather v0.1.0 (/stage/exercises/01-gather)
+error: could not compile `gather` (lib) due to 1 previous error
+warning: build failed, waiting for other jobs to finish...
+error: could not compile `timeout` (lib); 6 warnings emitted
+
+Caused by:
+  process didn't exit successfully: `/root/.rustup/toolchains/stable/bin/rustc --crate-name timeout --edition=2024 exercises/03-timeout/src/lib.rs --check-cfg 'cfg(docsrs,test)' -C metadata=6518ec90` (signal: 9, SIGKILL: kill)
+";
+
+    #[test]
+    fn a_killed_compiler_is_reported_for_its_own_package_in_a_few_words() {
+        let text = cargo_failure(TWO_FAILED, "timeout").unwrap();
+        assert!(
+            text.starts_with(
+                "error: could not compile `timeout` (lib); 6 warnings emitted\n\nCaused by:\n  \
+                 process didn't exit successfully: `rustc` (signal: 9, SIGKILL: kill)\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("ran past its limit of CPU time"), "{text}");
+        assert!(!text.contains("gather") && !text.contains("--crate-name"), "{text}");
+        assert_eq!(cargo_failure(TWO_FAILED, "semaphore"), None, "cargo said nothing of it");
+    }
 }

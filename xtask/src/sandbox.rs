@@ -135,7 +135,13 @@ pub struct Sandbox {
     trampoline: PathBuf,
     /// Programs a test may run besides itself: its package's own `[[bin]]`s.
     programs: Vec<PathBuf>,
+    /// CPU seconds each process of a build may use (`grade --compile-limit`).
+    pub compile_cpu_seconds: u64,
 }
+
+/// `grade --compile-limit`'s default: a crate of the course compiles in a
+/// few seconds of CPU, a cold `tokio` in well under a minute.
+pub const COMPILE_CPU_SECONDS: u64 = 180;
 
 impl Sandbox {
     /// Probes what this machine can enforce. `Ok(None)` for `--sandbox=off`;
@@ -159,7 +165,7 @@ impl Sandbox {
         })?;
         if protection.filesystem.is_some() {
             protection.build =
-                Some("landlock (the stage, the toolchain and cargo's home only; no network)".into());
+                Some(platform::BUILD_PROTECTION.replace("{cpu}", &COMPILE_CPU_SECONDS.to_string()));
         }
         if mode == Mode::Require && !protection.is_full() {
             bail!(crate::commands::UsageError(format!(
@@ -168,7 +174,22 @@ impl Sandbox {
                 protection.summary()
             )));
         }
-        Ok(Some(Sandbox { protection, nproc, trampoline, programs: Vec::new() }))
+        Ok(Some(Sandbox {
+            protection,
+            nproc,
+            trampoline,
+            programs: Vec::new(),
+            compile_cpu_seconds: COMPILE_CPU_SECONDS,
+        }))
+    }
+
+    /// The same sandbox, a build's processes limited to `secs` of CPU each.
+    pub fn with_compile_limit(mut self, secs: u64) -> Sandbox {
+        self.compile_cpu_seconds = secs;
+        if self.protection.build.is_some() {
+            self.protection.build = Some(platform::BUILD_PROTECTION.replace("{cpu}", &secs.to_string()));
+        }
+        self
     }
 
     /// The same sandbox, letting a test also run `programs` (its package's
@@ -201,6 +222,7 @@ impl Sandbox {
         if let Some(n) = self.nproc {
             cmd.arg("--nproc").arg(n.to_string());
         }
+        cmd.arg("--cpu").arg(self.compile_cpu_seconds.to_string());
         // cargo reads a `.cargo/` config in every folder above the one it
         // runs in, and fails on one it may not read.
         let configs = writable.ancestors().skip(1).map(|dir| dir.join(".cargo")).filter(|dir| dir.exists());
@@ -286,8 +308,11 @@ pub struct Grant {
     pub read: Vec<PathBuf>,
     /// Read and write these, and what is under them.
     pub write: Vec<PathBuf>,
-    /// A build (cargo), not a test: more open files, cargo's environment.
+    /// A build (cargo), not a test: more open files, cargo's environment,
+    /// and limits of memory and of CPU time per process.
     pub build: bool,
+    /// A build's CPU seconds per process.
+    pub cpu_seconds: Option<u64>,
 }
 
 /// What a build may read besides the stage: the system, where cargo and
@@ -338,7 +363,7 @@ const KEPT_VARS: &[&str] = &[
 ];
 
 /// The trampoline, for the probe and the build: `xtask __sandbox [--probe]
-/// [--build] --room DIR [--nproc N] [--read PATH].. [--write PATH]..
+/// [--build] --room DIR [--nproc N] [--cpu SECS] [--read PATH].. [--write PATH]..
 /// [--cwd DIR] -- PROGRAM ARGS...`. Never returns.
 pub fn trampoline(args: &[OsString]) -> ! {
     let mut probe = false;
@@ -352,6 +377,7 @@ pub fn trampoline(args: &[OsString]) -> ! {
             Some("--probe") => probe = true,
             Some("--room") => room = rest.next().map(PathBuf::from),
             Some("--nproc") => nproc = rest.next().and_then(|n| n.to_str()?.parse().ok()),
+            Some("--cpu") => grant.cpu_seconds = rest.next().and_then(|n| n.to_str()?.parse().ok()),
             Some("--read") => grant.read.extend(rest.next().map(PathBuf::from)),
             Some("--write") => grant.write.extend(rest.next().map(PathBuf::from)),
             Some("--build") => grant.build = true,

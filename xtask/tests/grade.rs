@@ -476,3 +476,55 @@ fn links_and_what_would_break_the_build_are_not_taken() {
     let _ = fs::remove_dir_all(&dir);
     let _ = fs::remove_dir_all(&classmate);
 }
+
+/// A submission can make the compiler itself work without end (an endless
+/// const evaluation, with the lint that would stop it allowed). Each
+/// process of the build has a CPU limit (`--compile-limit`): that rustc is
+/// stopped, its exercise did not compile and says why in a few words, and
+/// the exercise built beside it in the same cargo run is graded as usual.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_compiler_that_never_ends_is_stopped_and_fails_only_its_exercise() {
+    let course = course();
+    let dir = scratch("grading-compiler-bomb");
+    let right = "#[allow(unused_imports)]\nuse std::time::Duration;\n\npub async fn answer() -> u32 {\n    \
+                 tokio::time::sleep(Duration::from_secs(1)).await;\n    42\n}\n";
+    write(&dir.join("exercises/01-honest/src/lib.rs"), right);
+    write(
+        &dir.join("exercises/02-hangs/src/lib.rs"),
+        &format!(
+            "{right}\n#[allow(long_running_const_eval)]\npub const FOREVER: u64 = {{\n    let mut i: u64 = 1;\n    \
+             while i != 0 {{\n        i = i.wrapping_mul(3);\n    }}\n    i\n}};\n"
+        ),
+    );
+    // The dependencies first (a cold tokio takes more than 5 s of CPU).
+    write(&dir.join("exercises/03-spins/src/lib.rs"), right);
+    course
+        .xtask()
+        .args(["grade", "--submission", dir.to_str().unwrap(), "--format", "json", "spins"])
+        .assert()
+        .success();
+    let json_path = course.dir.join("out/bomb.json");
+    let started = Instant::now();
+    course
+        .xtask()
+        .args(["grade", "--submission", dir.to_str().unwrap(), "--format", "json", "--output"])
+        .arg(&json_path)
+        .args(["--compile-limit", "5", "honest", "hangs"])
+        // Were the limit lost, rustc would never end: fail instead.
+        .timeout(Duration::from_secs(240))
+        .assert()
+        .success();
+    assert!(started.elapsed() < Duration::from_secs(300), "took {:?}", started.elapsed());
+    let report: Value = serde_json::from_str(&fs::read_to_string(&json_path).unwrap()).unwrap();
+    let exercise =
+        |name: &str| report["exercises"].as_array().unwrap().iter().find(|e| e["name"] == name).unwrap();
+    assert_eq!(exercise("honest")["score"], 3.0, "the exercise built beside it");
+    assert_eq!(kinds(exercise("hangs")), ["compile_error", "compile_error"]);
+    let errors = exercise("hangs")["compile_error"].as_str().unwrap();
+    assert!(errors.starts_with("error: could not compile `hangs`"), "{errors}");
+    assert!(errors.contains("ran past its limit of CPU time"), "{errors}");
+    assert!(!errors.contains("--crate-name"), "the compiler's command line is cut out: {errors}");
+    assert!(report["sandbox"].to_string().contains("5 s of CPU"), "{}", report["sandbox"]);
+    let _ = fs::remove_dir_all(&dir);
+}

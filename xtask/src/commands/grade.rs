@@ -60,6 +60,10 @@ pub struct GradeArgs {
     /// Run every test, even the rest of a task whose first two tests hung (slower on a submission that hangs).
     #[arg(long)]
     pub no_fail_fast: bool,
+    /// CPU seconds each compiler process may use when building the submission (default 180): code that makes
+    /// rustc work without end (an endless const evaluation) fails its own exercise, and the others are graded.
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub compile_limit: Option<u64>,
     /// The sandbox tests run in: `auto` applies what the platform can and
     /// says what it could not, `require` refuses to grade without all of it,
     /// `off` is for debugging the grader.
@@ -111,7 +115,8 @@ pub fn run(course: &Course, args: &GradeArgs) -> Result<bool> {
         sandbox: None,
     };
     let mut run_options = args.limits.run_options();
-    run_options.sandbox = Sandbox::prepare(args.sandbox)?;
+    run_options.sandbox = Sandbox::prepare(args.sandbox)?
+        .map(|s| s.with_compile_limit(args.compile_limit.unwrap_or(crate::sandbox::COMPILE_CPU_SECONDS)));
     let compile_options = CompileOptions { sandbox: run_options.sandbox.clone(), ..compile_options };
     run_options.impatience = Some(Default::default());
     run_options.stop_early = !args.no_fail_fast;

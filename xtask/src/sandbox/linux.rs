@@ -59,6 +59,18 @@ const FILE_SIZE: u64 = 256 << 20;
 const OPEN_FILES: u64 = 256;
 /// Open descriptors a build may hold.
 const OPEN_FILES_BUILD: u64 = 8192;
+/// Address space of each process of a build (cargo, every rustc). A
+/// submission can make the compiler itself eat memory or time:
+/// `include_bytes!("/dev/urandom")` reads until memory runs out (2 minutes
+/// and all of this machine's 23 GiB, measured), and a const evaluation with
+/// `long_running_const_eval` allowed never ends. Under these limits that
+/// rustc fails alone, its exercise does not compile, and the others build.
+/// A whole new submission's build peaks at 0.3 GiB resident and builds
+/// within 2 GiB of address space.
+pub(super) const BUILD_MEMORY: u64 = 4 << 30;
+/// How the report names what confines a build (with its CPU seconds).
+pub(super) const BUILD_PROTECTION: &str = "landlock (the stage, the toolchain and cargo's home only; no network); \
+                                           each compiler at most 4 GiB of memory and {cpu} s of CPU";
 
 /// Tasks (processes and threads) the real user runs now: RLIMIT_NPROC
 /// counts them all, so a test's limit is this plus some room.
@@ -83,8 +95,9 @@ struct Limit {
     name: &'static str,
 }
 
-/// The most limits [`prepare`] asks for (core, fsize, nofile, nproc).
-const LIMITS: usize = 4;
+/// The most limits [`prepare`] asks for (core, fsize, nofile, nproc; and
+/// for a build, as and cpu).
+const LIMITS: usize = 6;
 
 /// Everything [`apply`] needs, made ahead of time.
 #[derive(Debug)]
@@ -126,6 +139,8 @@ pub(super) fn prepare(room: &Path, grant: &Grant, nproc: Option<u64>, namespace:
         // cargo and rustc keep many files open at once: a build gets more.
         limit(Resource::Nofile, if grant.build { OPEN_FILES_BUILD } else { OPEN_FILES }, "nofile"),
         nproc.filter(|_| !root).and_then(|n| limit(Resource::Nproc, n, "nproc")),
+        if grant.build { limit(Resource::As, BUILD_MEMORY, "as") } else { None },
+        grant.cpu_seconds.filter(|_| grant.build).and_then(|secs| limit(Resource::Cpu, secs, "cpu")),
     ];
     let read = AccessFs::from_read(ABI_WANTED);
     let all = AccessFs::from_all(ABI_WANTED);
@@ -254,7 +269,7 @@ fn describe(prepared: &Prepared, held: &Held) -> Protection {
              unprivileged user)"
                 .into(),
         );
-    } else if prepared.limits[LIMITS - 1].is_none() {
+    } else if !prepared.limits.iter().flatten().any(|l| l.name == "nproc") {
         p.not_enforced.push("nproc: the user's tasks could not be counted".into());
     }
     let mut net = Vec::new();

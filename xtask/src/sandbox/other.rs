@@ -6,6 +6,9 @@ use std::process::Command;
 
 use super::{Grant, Protection};
 
+/// Never shown: a build is confined only where Landlock is.
+pub(super) const BUILD_PROTECTION: &str = "";
+
 pub(super) fn user_tasks() -> Option<u64> {
     None
 }

@@ -263,6 +263,9 @@ fn grade_one(args: &GradeArgs, student: &Student, reports: &Path, slot: usize, t
     if args.no_fail_fast {
         cmd.arg("--no-fail-fast");
     }
+    if let Some(secs) = args.compile_limit {
+        cmd.arg("--compile-limit").arg(secs.to_string());
+    }
     for flag in args.limits.as_flags() {
         if !flag.starts_with("--jobs") {
             cmd.args(flag.split(' '));
