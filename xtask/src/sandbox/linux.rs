@@ -62,7 +62,7 @@ const OPEN_FILES_BUILD: u64 = 8192;
 /// Address space of each process of a build (cargo, every rustc). A
 /// submission can make the compiler itself eat memory or time:
 /// `include_bytes!("/dev/urandom")` reads until memory runs out (2 minutes
-/// and all of this machine's 23 GiB, measured), and a const evaluation with
+/// and many GiB before rustc gave up, measured; under the limit, 6 s), and a const evaluation with
 /// `long_running_const_eval` allowed never ends. Under these limits that
 /// rustc fails alone, its exercise does not compile, and the others build.
 /// A whole new submission's build peaks at 0.3 GiB resident and builds
