@@ -164,8 +164,8 @@ impl Sandbox {
             format!("the sandbox probe said {text:?} {}", String::from_utf8_lossy(&out.stderr))
         })?;
         if protection.filesystem.is_some() {
-            protection.build =
-                Some(platform::BUILD_PROTECTION.replace("{cpu}", &COMPILE_CPU_SECONDS.to_string()));
+            // Worded with its CPU limit by `with_compile_limit`, below.
+            protection.build = Some(String::new());
         }
         if mode == Mode::Require && !protection.is_full() {
             bail!(crate::commands::UsageError(format!(
@@ -174,13 +174,8 @@ impl Sandbox {
                 protection.summary()
             )));
         }
-        Ok(Some(Sandbox {
-            protection,
-            nproc,
-            trampoline,
-            programs: Vec::new(),
-            compile_cpu_seconds: COMPILE_CPU_SECONDS,
-        }))
+        let sandbox = Sandbox { protection, nproc, trampoline, programs: Vec::new(), compile_cpu_seconds: 0 };
+        Ok(Some(sandbox.with_compile_limit(COMPILE_CPU_SECONDS)))
     }
 
     /// The same sandbox, a build's processes limited to `secs` of CPU each.

@@ -160,10 +160,15 @@ fn messages(exercise: &Value) -> String {
 /// `grade --submission SUBMISSION --format json` with `extra`, in `course`:
 /// the report.
 fn grade_json(course: &Fixture, submission: &Path, label: &str, extra: &[&str]) -> Value {
+    grade_as(course, submission, "json", label, extra)
+}
+
+/// The same in `format`, a JSON one (json, gradescope, github-classroom).
+fn grade_as(course: &Fixture, submission: &Path, format: &str, label: &str, extra: &[&str]) -> Value {
     let path = course.dir.join(format!("out/{label}.json"));
     course
         .xtask()
-        .args(["grade", "--submission", submission.to_str().unwrap(), "--format", "json", "--output"])
+        .args(["grade", "--submission", submission.to_str().unwrap(), "--format", format, "--output"])
         .arg(&path)
         .args(extra)
         .assert()
@@ -256,15 +261,7 @@ fn a_hostile_class_gets_the_right_verdicts_in_every_format() {
     }
 
     // Gradescope: the fields its specification documents, with their types.
-    let results_path = course.dir.join("results/results.json");
-    course
-        .xtask()
-        .args(["grade", "--submission", submission.to_str().unwrap(), "--format", "gradescope", "-o"])
-        .arg(&results_path)
-        .args(limits)
-        .assert()
-        .success();
-    let results: Value = serde_json::from_str(&fs::read_to_string(&results_path).unwrap()).unwrap();
+    let results = grade_as(&course, &submission, "gradescope", "results", &limits);
     assert_eq!(results["score"], 3.0);
     assert!(results["execution_time"].is_number());
     assert!(results["output"].is_string());

@@ -61,12 +61,13 @@ const OPEN_FILES: u64 = 256;
 const OPEN_FILES_BUILD: u64 = 8192;
 /// Address space of each process of a build (cargo, every rustc). A
 /// submission can make the compiler itself eat memory or time:
-/// `include_bytes!("/dev/urandom")` reads until memory runs out (2 minutes
-/// and many GiB before rustc gave up, measured; under the limit, 6 s), and a const evaluation with
-/// `long_running_const_eval` allowed never ends. Under these limits that
-/// rustc fails alone, its exercise does not compile, and the others build.
-/// A whole new submission's build peaks at 0.3 GiB resident and builds
-/// within 2 GiB of address space.
+/// `include_bytes!("/dev/urandom")` reads until memory runs out (measured:
+/// 2 minutes and many GiB before rustc gave up; under this limit, 6 s), and
+/// a const evaluation with `long_running_const_eval` allowed never ends
+/// (the CPU limit, `grade --compile-limit`). Under these limits that rustc
+/// fails alone, its exercise does not compile, and the others build. A
+/// whole new submission's build peaks at 0.3 GiB resident and builds within
+/// 2 GiB of address space.
 pub(super) const BUILD_MEMORY: u64 = 4 << 30;
 /// How the report names what confines a build (with its CPU seconds).
 pub(super) const BUILD_PROTECTION: &str = "landlock (the stage, the toolchain and cargo's home only; no network); \
