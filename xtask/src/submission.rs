@@ -18,6 +18,13 @@ use crate::course::Exercise;
 
 /// What a submission may put in one exercise's `src/`, at most.
 pub const MAX_SRC_BYTES: u64 = 4 * 1024 * 1024;
+/// Files and folders in one exercise's `src/`, at most: a library has a
+/// few dozen; a million empty files would cost minutes to copy.
+pub const MAX_SRC_ENTRIES: usize = 1000;
+/// The longest path (bytes) under `src/`. A deeper tree cannot be laid in
+/// the grader's copy of the course (its path would be over the system's
+/// limit) and would stop the whole grade, not just this exercise's.
+pub const MAX_SRC_PATH: usize = 512;
 
 #[derive(Debug)]
 pub struct Submission {
@@ -33,8 +40,9 @@ pub enum Provided {
     Src { dir: PathBuf, shown: PathBuf, left_out: Vec<LeftOut> },
     /// Nothing: the exercise is graded on its stub.
     Missing,
-    /// A `src/` too large to take.
-    TooLarge(u64),
+    /// A `src/` too large to take, and why, in words: `src/ holds 5120 KiB,
+    /// over the 4096 KiB limit`.
+    TooLarge(String),
     /// A `src/` without a `lib.rs`, named as the submission has it: the
     /// library, which the tests use, starts there. Taken, it would break
     /// the whole workspace's build, not just this exercise's.
@@ -129,43 +137,77 @@ impl Submission {
             Ok(m) if m.is_file() => {}
             _ => return Provided::NoLib(shown),
         }
-        let (size, left_out) = survey(&src, stub);
-        if size > MAX_SRC_BYTES {
-            Provided::TooLarge(size)
-        } else {
-            Provided::Src { dir: src, shown, left_out }
+        let survey = survey(&src, stub);
+        match survey.too_large() {
+            Some(why) => Provided::TooLarge(why),
+            None => Provided::Src { dir: src, shown, left_out: survey.left_out },
         }
     }
 }
 
-/// The total size of the regular files under `src`, from their metadata
-/// (a huge file is not read to be refused), and what the grader leaves out
-/// (see [`LeftOut`]). Links are not followed.
-fn survey(src: &Path, stub: &Path) -> (u64, Vec<LeftOut>) {
-    let mut size = 0;
-    let mut left_out = Vec::new();
+/// What is in a submitted `src/`, seen from metadata alone.
+#[derive(Debug, Default)]
+struct Survey {
+    /// The total size of its regular files (a huge file is not read to be
+    /// refused).
+    size: u64,
+    /// Its files and folders, counted until there are too many.
+    entries: usize,
+    /// A path under it longer than [`MAX_SRC_PATH`], if one was seen.
+    long_path: Option<PathBuf>,
+    /// What the grader leaves out (see [`LeftOut`]).
+    left_out: Vec<LeftOut>,
+}
+
+impl Survey {
+    /// Why the grader does not take this `src/`, if it does not.
+    fn too_large(&self) -> Option<String> {
+        if self.size > MAX_SRC_BYTES {
+            Some(format!("src/ holds {} KiB, over the {} KiB limit", self.size / 1024, MAX_SRC_BYTES / 1024))
+        } else if self.entries > MAX_SRC_ENTRIES {
+            Some(format!("src/ holds more than {MAX_SRC_ENTRIES} files and folders"))
+        } else {
+            self.long_path.as_ref().map(|path| {
+                let start: String = path.to_string_lossy().chars().take(60).collect();
+                format!("src/ has a path longer than {MAX_SRC_PATH} bytes ({start}...)")
+            })
+        }
+    }
+}
+
+/// Walks `src` without following a link, and stops as soon as what it
+/// found is too large to take (see [`Survey::too_large`]).
+fn survey(src: &Path, stub: &Path) -> Survey {
+    let mut survey = Survey::default();
     let mut pending = vec![PathBuf::new()];
     while let Some(rel) = pending.pop() {
         let Ok(entries) = fs::read_dir(src.join(&rel)) else { continue };
         for e in entries.flatten() {
             let rel = rel.join(e.file_name());
+            survey.entries += 1;
+            if rel.as_os_str().len() > MAX_SRC_PATH {
+                survey.long_path = Some(rel.clone());
+            }
+            if survey.too_large().is_some() {
+                return survey;
+            }
             let Ok(kind) = e.file_type() else { continue };
             let program =
                 (rel == Path::new("main.rs") || rel == Path::new("bin")) && !stub.join(&rel).exists();
             if program {
-                left_out.push(LeftOut { rel, why: LeftOut::PROGRAM });
+                survey.left_out.push(LeftOut { rel, why: LeftOut::PROGRAM });
             } else if kind.is_dir() {
                 pending.push(rel);
             } else if kind.is_file() {
-                size += e.metadata().map(|m| m.len()).unwrap_or(0);
+                survey.size += e.metadata().map(|m| m.len()).unwrap_or(0);
             } else {
                 let why = if kind.is_symlink() { LeftOut::LINK } else { LeftOut::SPECIAL };
-                left_out.push(LeftOut { rel, why });
+                survey.left_out.push(LeftOut { rel, why });
             }
         }
     }
-    left_out.sort_by(|a, b| a.rel.cmp(&b.rel));
-    (size, left_out)
+    survey.left_out.sort_by(|a, b| a.rel.cmp(&b.rel));
+    survey
 }
 
 /// `exercises/` at `root` or up to `depth` levels below (not following links).
@@ -221,7 +263,7 @@ mod tests {
         fs::write(src.join("bin/demo.rs"), "fn main() {}").unwrap();
         std::os::unix::fs::symlink("/etc/hostname", src.join("net/secret.rs")).unwrap();
         let made = std::process::Command::new("mkfifo").arg(src.join("pipe")).status();
-        let (size, left_out) = survey(&src, &stub);
+        let Survey { size, left_out, .. } = survey(&src, &stub);
         assert_eq!(size, "pub mod net;".len() as u64 + "fn main() {}".len() as u64, "lib.rs and bin/demo.rs");
         let mut expected = vec![
             LeftOut { rel: "main.rs".into(), why: LeftOut::PROGRAM },

@@ -416,7 +416,10 @@ fn a_task_whose_first_two_tests_hung_is_not_run_further() {
 /// (here a classmate's correct answer, standing in for the course's
 /// `solutions/`), and nothing in a `src/` may stop the other exercises
 /// from building (no `lib.rs`; `src/bin/deps.rs`, a program name cargo
-/// refuses, which once failed every exercise of the submission).
+/// refuses, which once failed every exercise of the submission), nor the
+/// grade itself (a path longer than the system allows once laid in the
+/// grader's copy, which stopped `grade` with an error and no report; a
+/// million empty files).
 #[cfg(unix)]
 #[test]
 fn links_and_what_would_break_the_build_are_not_taken() {
@@ -440,10 +443,24 @@ fn links_and_what_would_break_the_build_are_not_taken() {
     write(&exercises.join("05-panics/src/main.rs"), "fn main() {}\n");
     write(&exercises.join("05-panics/src/bin/deps.rs"), "fn main() {}\n");
     symlink(classmate.join("src/lib.rs"), exercises.join("05-panics/src/notes.rs")).unwrap();
+    // Right, beside a path under src/ over the limit (3 × 200 bytes), and
+    // beside too many files.
+    write(&exercises.join("06-exits/src/lib.rs"), right);
+    let long = "d".repeat(199);
+    write(&exercises.join(format!("06-exits/src/{long}/{long}/{long}/x.rs")), "");
+    write(&exercises.join("07-forges/src/lib.rs"), right);
+    for i in 0..1000 {
+        write(&exercises.join(format!("07-forges/src/junk/{i}.rs")), "");
+    }
 
-    let report = grade_json(&course, &dir, "links", &["honest", "hangs", "spins", "blocks", "panics"]);
+    let report = grade_json(
+        &course,
+        &dir,
+        "links",
+        &["honest", "hangs", "spins", "blocks", "panics", "exits", "forges"],
+    );
     let exercise = |name: &str| exercise(&report, name);
-    for name in ["honest", "hangs", "spins", "blocks"] {
+    for name in ["honest", "hangs", "spins", "blocks", "exits", "forges"] {
         assert_eq!(exercise(name)["score"], 0.0, "{name}");
         assert_eq!(kinds(exercise(name)), ["not_implemented", "not_implemented"], "{name}");
         assert_eq!(exercise(name)["submitted"], false, "{name}");
@@ -462,6 +479,8 @@ fn links_and_what_would_break_the_build_are_not_taken() {
          library), exercises/05-panics/src/main.rs (a program; the tests use only the library), \
          exercises/05-panics/src/notes.rs (a symbolic link)"
             .to_string(),
+        format!("06 exits: src/ has a path longer than 512 bytes ({}...); graded on the stub", "d".repeat(60)),
+        "07 forges: src/ holds more than 1000 files and folders; graded on the stub".to_string(),
     ] {
         assert!(notes.contains(&expected.as_str()), "no note {expected:?} in {notes:#?}");
     }

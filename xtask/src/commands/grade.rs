@@ -150,14 +150,7 @@ pub fn run(course: &Course, args: &GradeArgs) -> Result<bool> {
                 on_the_stub(&mut notes, "not in the submission".to_string())
             }
             Provided::Missing => (stub.clone(), Vec::new(), false),
-            Provided::TooLarge(bytes) => on_the_stub(
-                &mut notes,
-                format!(
-                    "src/ holds {} KiB, over the {} KiB limit",
-                    bytes / 1024,
-                    crate::submission::MAX_SRC_BYTES / 1024
-                ),
-            ),
+            Provided::TooLarge(why) => on_the_stub(&mut notes, why),
             Provided::NoLib(shown) => on_the_stub(
                 &mut notes,
                 format!("{} has no lib.rs, where the library the tests use starts", shown.display()),
